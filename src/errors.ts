@@ -1,0 +1,23 @@
+export type AntispoofErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNSUPPORTED_FORMAT'
+  | 'DECODE_FAILED'
+  | 'IMAGE_TOO_LARGE'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_LOAD_FAILED'
+  | 'MODEL_CARD_INVALID'
+  | 'INFERENCE_FAILED';
+
+/** Every error the library throws on purpose; `code` is stable, `message` names the bad input. */
+export class AntispoofError extends Error {
+  readonly code: AntispoofErrorCode;
+  constructor(code: AntispoofErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AntispoofError';
+    this.code = code;
+  }
+}
+
+export function isAntispoofError(error: unknown): error is AntispoofError {
+  return error instanceof AntispoofError;
+}

@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { AntispoofError } from '../errors.js';
+
+/**
+ * The model card: everything that describes how a classifier model must be fed and read, stored as JSON
+ * next to the .onnx (same name, .json). Written by training/export.py; read here. Nothing in this file is a
+ * default for a real model: a card that lacks a field is rejected.
+ */
+export interface ModelCard {
+  name: string;
+  version: string;
+  /** ONNX file name, relative to the card. */
+  file: string;
+  input: {
+    name: string;
+    /** Square input side in pixels. */
+    size: number;
+    layout: 'NCHW' | 'NHWC';
+    channelOrder: 'RGB' | 'BGR';
+    /** value = (pixel * scale - mean[c]) / std[c] */
+    scale: number;
+    mean: [number, number, number];
+    std: [number, number, number];
+  };
+  output: {
+    name: string;
+    /** Class order of the logits; must contain 'live'. */
+    labels: string[];
+  };
+  crop: {
+    /** Square side = scale x the longer side of the face box. */
+    scale: number;
+  };
+  threshold: {
+    /** Verdict is live when P(live) >= live. */
+    live: number;
+    /** How the threshold was chosen and the error rates it was measured at. */
+    measured?: Record<string, unknown>;
+  };
+  training?: Record<string, unknown>;
+  license?: string;
+  [extra: string]: unknown;
+}
+
+function fail(cardFile: string, what: string): never {
+  throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile}: ${what}`);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isTriple(value: unknown): value is [number, number, number] {
+  return Array.isArray(value) && value.length === 3 && value.every(isFiniteNumber);
+}
+
+/** Checks a parsed card field by field, naming the first bad field. */
+export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
+  if (typeof raw !== 'object' || raw === null) fail(cardFile, 'is not a JSON object');
+  const card = raw as Partial<ModelCard>;
+  if (typeof card.name !== 'string') fail(cardFile, '"name" must be a string');
+  if (typeof card.file !== 'string') fail(cardFile, '"file" must be a string');
+  const input = card.input;
+  if (!input || typeof input !== 'object') fail(cardFile, '"input" is missing');
+  if (typeof input.name !== 'string') fail(cardFile, '"input.name" must be a string');
+  if (!Number.isInteger(input.size) || input.size < 8 || input.size > 1024)
+    fail(cardFile, '"input.size" must be an integer in [8, 1024]');
+  if (input.layout !== 'NCHW' && input.layout !== 'NHWC') fail(cardFile, '"input.layout" must be NCHW or NHWC');
+  if (input.channelOrder !== 'RGB' && input.channelOrder !== 'BGR')
+    fail(cardFile, '"input.channelOrder" must be RGB or BGR');
+  if (!isFiniteNumber(input.scale)) fail(cardFile, '"input.scale" must be a number');
+  if (!isTriple(input.mean)) fail(cardFile, '"input.mean" must be 3 numbers');
+  if (!isTriple(input.std) || input.std.some((s) => s === 0)) fail(cardFile, '"input.std" must be 3 non-zero numbers');
+  const output = card.output;
+  if (!output || typeof output.name !== 'string') fail(cardFile, '"output.name" must be a string');
+  if (!Array.isArray(output.labels) || !output.labels.includes('live'))
+    fail(cardFile, '"output.labels" must be an array containing "live"');
+  if (!card.crop || !isFiniteNumber(card.crop.scale) || card.crop.scale < 1 || card.crop.scale > 4)
+    fail(cardFile, '"crop.scale" must be a number in [1, 4]');
+  if (!card.threshold || !isFiniteNumber(card.threshold.live) || card.threshold.live < 0 || card.threshold.live > 1)
+    fail(cardFile, '"threshold.live" must be a number in [0, 1]');
+  return { version: '0', ...card } as ModelCard;
+}
+
+export async function readModelCard(cardFile: string): Promise<ModelCard> {
+  let text: string;
+  try {
+    text = await readFile(cardFile, 'utf8');
+  } catch (cause) {
+    throw new AntispoofError('MODEL_CARD_INVALID', `cannot read model card ${cardFile}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
+  }
+  return validateModelCard(raw, cardFile);
+}
+
+/** The card of a model lives next to it: models/x.onnx -> models/x.json; an INT8 file shares its FP32 card name. */
+export function cardPathFor(modelFile: string): string {
+  return modelFile.replace(/\.onnx$/i, '') + '.json';
+}

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AntispoofError } from '../errors.js';
+import { loadSession, ort } from '../runtime/session.js';
+import type { DetectedFace, RgbImage } from '../types.js';
+import { SHORT_RANGE_ANCHORS } from './anchors.js';
+import { decodeDetections, SHORT_RANGE_DECODE_OPTIONS, type RawDetection } from './decode.js';
+import { letterbox, pointToOriginal, type LetterboxTransform } from './letterbox.js';
+import { weightedNonMaxSuppression } from './nms.js';
+
+const MODEL_FILE_NAME = 'face_detection_short_range.onnx';
+const INPUT_SIZE = 128;
+const MIN_SUPPRESSION_THRESHOLD = 0.3;
+
+function resolveDefaultModel(): string {
+  // src/detect/ (tests, sources) sits two levels below the repo root, dist/src/detect/ three.
+  const candidates = ['../../models/', '../../../models/'].map((dir) =>
+    fileURLToPath(new URL(dir + MODEL_FILE_NAME, import.meta.url)),
+  );
+  return candidates.find((file) => existsSync(file)) ?? candidates[0]!;
+}
+
+/** Absolute path of the bundled BlazeFace short-range ONNX model. */
+export const DEFAULT_DETECTOR_MODEL: string = resolveDefaultModel();
+
+export interface FaceDetectorOptions {
+  /** ONNX file; defaults to DEFAULT_DETECTOR_MODEL. */
+  modelFile?: string;
+  /** Minimum detection score (after sigmoid), default 0.5 as in MediaPipe. */
+  minScore?: number;
+  /** Intra-op threads for onnxruntime, default 1. */
+  threads?: number;
+}
+
+export interface FaceDetector {
+  /** Faces in original image pixels (boxes may extend past the image edges), best score first. */
+  detect(image: RgbImage): Promise<DetectedFace[]>;
+  close(): Promise<void>;
+}
+
+function checkImage(image: RgbImage): void {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new AntispoofError('INVALID_INPUT', `image size must be positive integers, got ${width}x${height}`);
+  }
+  if (!(data instanceof Uint8Array) || data.length !== width * height * 3) {
+    throw new AntispoofError(
+      'INVALID_INPUT',
+      `image data must be a Uint8Array of width*height*3 = ${width * height * 3} bytes, got ${data?.length}`,
+    );
+  }
+}
+
+function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
+  const topLeft = pointToOriginal({ x: d.xMin * INPUT_SIZE, y: d.yMin * INPUT_SIZE }, t);
+  const bottomRight = pointToOriginal({ x: d.xMax * INPUT_SIZE, y: d.yMax * INPUT_SIZE }, t);
+  const keypoints = [];
+  for (let k = 0; k + 1 < d.keypoints.length; k += 2) {
+    keypoints.push(pointToOriginal({ x: d.keypoints[k]! * INPUT_SIZE, y: d.keypoints[k + 1]! * INPUT_SIZE }, t));
+  }
+  return {
+    box: { x: topLeft.x, y: topLeft.y, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y },
+    keypoints,
+    score: d.score,
+  };
+}
+
+/** Loads the BlazeFace short-range detector (MediaPipe, converted to ONNX) and returns a reusable detector. */
+export async function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+  const modelFile = options.modelFile ?? DEFAULT_DETECTOR_MODEL;
+  const minScore = options.minScore ?? SHORT_RANGE_DECODE_OPTIONS.minScoreThresh;
+  if (!(minScore >= 0 && minScore <= 1)) {
+    throw new AntispoofError('INVALID_INPUT', `minScore must be within [0, 1], got ${minScore}`);
+  }
+  const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
+  const inputName = session.inputNames[0];
+  if (inputName === undefined || !session.outputNames.includes('regressors') || !session.outputNames.includes('classificators')) {
+    await session.release();
+    throw new AntispoofError(
+      'MODEL_LOAD_FAILED',
+      `${modelFile} is not a BlazeFace detector: expected outputs regressors and classificators, got ${session.outputNames.join(', ')}`,
+    );
+  }
+  const decodeOptions = { ...SHORT_RANGE_DECODE_OPTIONS, minScoreThresh: minScore };
+  let closed = false;
+
+  return {
+    async detect(image: RgbImage): Promise<DetectedFace[]> {
+      if (closed) throw new AntispoofError('INFERENCE_FAILED', 'face detector is closed');
+      checkImage(image);
+      const { tensor, transform } = letterbox(image, INPUT_SIZE);
+      let outputs: ort.InferenceSession.OnnxValueMapType;
+      try {
+        const input = new ort.Tensor('float32', tensor, [1, INPUT_SIZE, INPUT_SIZE, 3]);
+        outputs = await session.run({ [inputName]: input });
+      } catch (cause) {
+        throw new AntispoofError('INFERENCE_FAILED', `face detection failed: ${(cause as Error).message}`, { cause });
+      }
+      const regressors = outputs['regressors']!.data as Float32Array;
+      const classificators = outputs['classificators']!.data as Float32Array;
+      const raw = decodeDetections(regressors, classificators, SHORT_RANGE_ANCHORS, decodeOptions);
+      return weightedNonMaxSuppression(raw, MIN_SUPPRESSION_THRESHOLD)
+        .map((d) => toFace(d, transform))
+        .sort((a, b) => b.score - a.score);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await session.release();
+    },
+  };
+}

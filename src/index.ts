@@ -1,0 +1,21 @@
+export {
+  createLivenessChecker,
+  type LivenessChecker,
+  type LivenessCheckerOptions,
+  type CheckOptions,
+  type CheckResult,
+  type FaceResult,
+} from './check.js';
+export { decodeImage, DEFAULT_MAX_PIXELS, type ImageInput, type RawPixels } from './image/decode.js';
+export { createFaceDetector, type FaceDetector, type FaceDetectorOptions } from './detect/index.js';
+export { cropFace, type CropOptions } from './crop/index.js';
+export { createClassifier, readModelCard, type Classifier, type ModelCard } from './classify/index.js';
+export {
+  DEFAULT_QUALITY_LIMITS,
+  type QualityLimits,
+  type QualityMeasures,
+  type RetryReason,
+  type Verdict,
+} from './decide/index.js';
+export { AntispoofError, isAntispoofError, type AntispoofErrorCode } from './errors.js';
+export type { Box, Point, RgbImage, DetectedFace } from './types.js';

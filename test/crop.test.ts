@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { cropFace, cropSquare, reflect101, squareAround } from '../src/crop/index.js';
+import { patternImage } from './helpers/images.js';
+
+/** Grey pattern: every channel of pixel (x, y) holds `value(x, y)`; returns channel 0 of a crop as rows. */
+function grey(width: number, height: number, value: (x: number, y: number) => number) {
+  return patternImage(width, height, (x, y) => value(x, y));
+}
+function rows(crop: { data: Uint8Array; width: number; height: number }): number[][] {
+  return Array.from({ length: crop.height }, (_, y) =>
+    Array.from({ length: crop.width }, (_, x) => crop.data[(y * crop.width + x) * 3]!),
+  );
+}
+
+describe('squareAround', () => {
+  it('is cropScale x the longer side, centred on the box', () => {
+    expect(squareAround({ x: 10, y: 20, width: 40, height: 20 }, 1.5)).toEqual({ x: 0, y: 0, side: 60 });
+    expect(squareAround({ x: 0, y: 0, width: 10, height: 10 }, 1)).toEqual({ x: 0, y: 0, side: 10 });
+  });
+  it('rejects empty boxes and bad scales', () => {
+    expect(() => squareAround({ x: 0, y: 0, width: 0, height: 5 }, 1.5)).toThrow(RangeError);
+    expect(() => squareAround({ x: 0, y: 0, width: 5, height: 5 }, 0)).toThrow(RangeError);
+  });
+});
+
+describe('reflect101', () => {
+  it('mirrors without repeating the edge pixel', () => {
+    expect([-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7].map((i) => reflect101(i, 5))).toEqual([
+      3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1,
+    ]);
+  });
+  it('handles one-pixel images and indices many periods away', () => {
+    expect(reflect101(-7, 1)).toBe(0);
+    expect(reflect101(100, 3)).toBe(reflect101(100 % 4, 3));
+  });
+});
+
+describe('cropFace geometry (side equal to the output: no resampling)', () => {
+  const image = grey(10, 10, (x, y) => x + 10 * y);
+
+  it('reflects where the box leaves the image at the top-left edge', () => {
+    const crop = cropFace(image, { x: -1, y: -1, width: 4, height: 4 }, { cropScale: 1, size: 4 });
+    // columns and rows -1,0,1,2 -> 1,0,1,2
+    expect(rows(crop)).toEqual([
+      [11, 10, 11, 12],
+      [1, 0, 1, 2],
+      [11, 10, 11, 12],
+      [21, 20, 21, 22],
+    ]);
+  });
+
+  it('handles a box larger than the image', () => {
+    const small = grey(3, 3, (x, y) => x + 3 * y);
+    const crop = cropFace(small, { x: -3, y: -3, width: 9, height: 9 }, { cropScale: 1, size: 9 });
+    const index = [1, 2, 1, 0, 1, 2, 1, 0, 1]; // reflect101(-3..5, 3)
+    expect(rows(crop)).toEqual(index.map((y) => index.map((x) => x + 3 * y)));
+  });
+
+  it('squares a non-square image by reflecting rows', () => {
+    const wide = grey(8, 4, (x, y) => x + 8 * y);
+    const crop = cropFace(wide, { x: 0, y: 0, width: 8, height: 4 }, { cropScale: 1, size: 8 });
+    const rowIndex = [2, 1, 0, 1, 2, 3, 2, 1]; // rows -2..5 of a 4-row image
+    expect(rows(crop)).toEqual(rowIndex.map((y) => Array.from({ length: 8 }, (_, x) => x + 8 * y)));
+  });
+
+  it('keeps the three channels apart', () => {
+    const colour = patternImage(4, 4, (x, y, c) => [10, 20, 30][c]! + x + y);
+    const crop = cropFace(colour, { x: 0, y: 0, width: 4, height: 4 }, { cropScale: 1, size: 4 });
+    expect(Array.from(crop.data.subarray(0, 6))).toEqual([10, 20, 30, 11, 21, 31]);
+  });
+});
+
+describe('cropFace resampling matches a hand computation pixel for pixel', () => {
+  it('averages whole 2x2 blocks when halving', () => {
+    const image = grey(4, 4, (x, y) => 10 * (x + 4 * y));
+    const crop = cropSquare(image, { x: 0, y: 0, side: 4 }, 2);
+    // block means: (0+10+40+50)/4 = 25, (20+30+60+70)/4 = 45, (80+90+120+130)/4 = 105, (100+110+140+150)/4 = 125
+    expect(rows(crop)).toEqual([
+      [25, 45],
+      [105, 125],
+    ]);
+  });
+
+  it('weights partly covered pixels by coverage (3 -> 2)', () => {
+    const image = grey(3, 3, (x) => [0, 30, 90][x]!);
+    const crop = cropSquare(image, { x: 0, y: 0, side: 3 }, 2);
+    // out0 covers [0, 1.5): 2/3 * 0 + 1/3 * 30 = 10; out1 covers [1.5, 3): 1/3 * 30 + 2/3 * 90 = 70
+    expect(rows(crop)).toEqual([
+      [10, 70],
+      [10, 70],
+    ]);
+  });
+
+  it('interpolates bilinearly when enlarging (2 -> 4)', () => {
+    const image = grey(2, 2, (x) => [0, 100][x]!);
+    const crop = cropSquare(image, { x: 0, y: 0, side: 2 }, 4);
+    // sample positions (o + 0.5) / 2 - 0.5 = -0.25 (clamped 0), 0.25, 0.75, 1.25 (clamped 1)
+    expect(rows(crop)[0]).toEqual([0, 25, 75, 100]);
+  });
+
+  it('gives the same pixels for the same box every time (training = inference)', () => {
+    const image = patternImage(64, 48, (x, y, c) => (x * 7 + y * 13 + c * 29) % 256);
+    const box = { x: 20.4, y: 5.2, width: 30.3, height: 33.1 };
+    const a = cropFace(image, box, { cropScale: 1.5, size: 32 });
+    const b = cropFace(image, box, { cropScale: 1.5, size: 32 });
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    expect(a.width).toBe(32);
+    expect(a.height).toBe(32);
+  });
+});

@@ -1,0 +1,147 @@
+"""MiniFASNetV2-SE-class anti-spoofing CNN: blocks, the model, and a registry (timm style, no training logic).
+
+Backbone at input S (80 or 128): stem /2 -> stage1 /4 -> stage2 /8 -> stage3 /16 -> global depthwise conv
+-> 128-d embedding -> 2 logits, class order [live, spoof].
+
+The Fourier head (training only) decodes the stage1 map (S/4 x S/4, 20x20 at 80 px, 32x32 at 128 px) into the
+log-magnitude spectrum of the input, pooled to the same S/4 grid (see `fourier_target`). Tapping stage1 rather than
+upstream's 10x10 stage keeps the spectrum's outer rings, where screen pixel grids, moire and print halftone put
+their energy; `forward(x, with_fourier=False)` and export drop the head entirely.
+"""
+from typing import Callable, Dict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LABELS = ('live', 'spoof')
+
+
+class ConvBN(nn.Sequential):
+    def __init__(self, cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1, act: bool = True):
+        layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+        if act:
+            layers.append(nn.PReLU(cout))
+        super().__init__(*layers)
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, channels // reduction, 1)
+        self.fc2 = nn.Conv2d(channels // reduction, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = F.adaptive_avg_pool2d(x, 1)
+        return x * torch.sigmoid(self.fc2(F.relu(self.fc1(w))))
+
+
+class DepthWiseBlock(nn.Module):
+    """1x1 expand -> 3x3 depthwise (stride) -> 1x1 project (linear); residual when shapes match."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1, expand: int = 2):
+        super().__init__()
+        mid = cin * expand
+        self.body = nn.Sequential(
+            ConvBN(cin, mid, 1), ConvBN(mid, mid, 3, stride, groups=mid), ConvBN(mid, cout, 1, act=False)
+        )
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.body(x)
+        return x + y if self.residual else y
+
+
+def make_stage(cin: int, cout: int, depth: int, expand: int) -> nn.Sequential:
+    blocks = [DepthWiseBlock(cin, cout, 2, expand)]
+    blocks += [DepthWiseBlock(cout, cout, 1, expand) for _ in range(depth)]
+    blocks.append(SqueezeExcite(cout))
+    return nn.Sequential(*blocks)
+
+
+class FourierHead(nn.Module):
+    """Small conv decoder: stage1 feature map -> one-channel spectrum map at the same resolution."""
+
+    def __init__(self, cin: int, mid: int = 48):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, mid, 3, padding=1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+            nn.Conv2d(mid, mid, 3, padding=1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+            nn.Conv2d(mid, 1, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+class MiniFASNetSE(nn.Module):
+    def __init__(self, input_size: int = 80, widths=(32, 64, 128, 128), depths=(2, 2, 2), expand: int = 2,
+                 embedding: int = 128, num_classes: int = 2, dropout: float = 0.2, fourier_head: bool = True):
+        super().__init__()
+        if input_size % 16:
+            raise ValueError(f'input_size must be a multiple of 16, got {input_size}')
+        self.input_size = input_size
+        w0, w1, w2, w3 = widths
+        self.stem = nn.Sequential(ConvBN(3, w0, 3, 2), ConvBN(w0, w0, 3, 1, groups=w0))
+        self.stage1 = make_stage(w0, w1, depths[0], expand)
+        self.stage2 = make_stage(w1, w2, depths[1], expand)
+        self.stage3 = make_stage(w2, w3, depths[2], expand)
+        head_width = 4 * w3
+        grid = input_size // 16
+        self.conv_head = ConvBN(w3, head_width, 1)
+        # Global depthwise conv (MobileFaceNet GDC): position-aware pooling, as MiniFASNet does.
+        self.gdc = ConvBN(head_width, head_width, grid, 1, groups=head_width, act=False)
+        self.gdc[0].padding = (0, 0)
+        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(head_width, embedding, bias=False), nn.BatchNorm1d(embedding))
+        self.drop = nn.Dropout(dropout)
+        self.classifier = nn.Linear(embedding, num_classes)
+        self.fourier = FourierHead(w1) if fourier_head else None
+
+    def forward(self, x: torch.Tensor, with_fourier: bool = False):
+        f1 = self.stage1(self.stem(x))
+        y = self.stage3(self.stage2(f1))
+        logits = self.classifier(self.drop(self.embed(self.gdc(self.conv_head(y)))))
+        if with_fourier:
+            if self.fourier is None:
+                raise ValueError('model was built without a Fourier head')
+            return logits, self.fourier(f1).squeeze(1)
+        return logits
+
+
+def fourier_target(x: torch.Tensor, grid: int) -> torch.Tensor:
+    """Per-image standardised log-magnitude spectrum of the grey input, max-pooled to grid x grid.
+
+    x: (N,3,S,S) un-normalised RGB in [0,1], exactly what the network sees. The FFT is taken at the input resolution
+    so frequencies up to Nyquist are present; max-pooling (not resizing the image first) keeps narrow spectral peaks
+    of pixel grids and halftone screens, which averaging would dilute 16-fold.
+    """
+    grey = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
+    spec = torch.fft.fftshift(torch.fft.fft2(grey), dim=(-2, -1)).abs()
+    spec = torch.log1p(spec)
+    spec = F.adaptive_max_pool2d(spec.unsqueeze(1), grid).squeeze(1)
+    mean = spec.mean(dim=(-2, -1), keepdim=True)
+    std = spec.std(dim=(-2, -1), keepdim=True)
+    return (spec - mean) / (std + 1e-6)
+
+
+_REGISTRY: Dict[str, Callable[..., MiniFASNetSE]] = {}
+
+
+def register(fn: Callable[..., MiniFASNetSE]) -> Callable[..., MiniFASNetSE]:
+    _REGISTRY[fn.__name__] = fn
+    return fn
+
+
+@register
+def minifasnet_se(input_size: int = 80, **kwargs) -> MiniFASNetSE:
+    return MiniFASNetSE(input_size=input_size, **kwargs)
+
+
+def create_model(name: str, input_size: int = 80, **kwargs) -> MiniFASNetSE:
+    if name not in _REGISTRY:
+        raise KeyError(f'unknown model {name!r}; known: {sorted(_REGISTRY)}')
+    return _REGISTRY[name](input_size=input_size, **kwargs)
+
+
+def count_parameters(model: nn.Module, include_fourier: bool = False) -> int:
+    return sum(p.numel() for n, p in model.named_parameters() if include_fourier or not n.startswith('fourier.'))

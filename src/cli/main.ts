@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { isAntispoofError } from '../errors.js';
 import { registerCheck } from './check.js';
 import { registerPrepare } from './prepare.js';
+import { registerEval } from './eval.js';
+import { registerCalibrate } from './calibrate.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -15,6 +17,8 @@ const program = new Command()
 
 registerCheck(program);
 registerPrepare(program);
+registerEval(program);
+registerCalibrate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,8 +5,9 @@ import { cropFace } from '../crop/index.js';
 import type { FaceDetector } from '../detect/index.js';
 import { isAntispoofError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
-import type { Box, RgbImage } from '../types.js';
+import type { RgbImage } from '../types.js';
 import { writeFileAtomic } from './atomic.js';
+import { faceOfEntry } from './entry-face.js';
 import type { ManifestEntry } from './manifest.js';
 import { forEachLimited } from './pool.js';
 
@@ -70,14 +71,6 @@ async function writePng(file: string, image: RgbImage): Promise<void> {
   await writeFileAtomic(file, png);
 }
 
-/** Largest face: in a capture for liveness the subject is the nearest person. */
-function largest(faces: { box: Box; score: number }[]) {
-  return faces.reduce<(typeof faces)[number] | undefined>(
-    (best, face) => (!best || face.box.width * face.box.height > best.box.width * best.box.height ? face : best),
-    undefined,
-  );
-}
-
 async function prepareOne(entry: ManifestEntry, options: PrepareOptions): Promise<PreparedRow> {
   const base = {
     path: entry.path,
@@ -101,10 +94,7 @@ async function prepareOne(entry: ManifestEntry, options: PrepareOptions): Promis
   } catch (error) {
     return { ...base, status: 'error', error: isAntispoofError(error) ? error.message : String(error) };
   }
-  const face =
-    entry.framing === 'tight'
-      ? { box: { x: 0, y: 0, width: image.width, height: image.height }, score: Number.NaN }
-      : largest(await options.detector.detect(image));
+  const face = await faceOfEntry(image, entry.framing, options.detector);
   if (!face) return { ...base, status: 'no-face' };
 
   const stem = entry.path.replace(/\.[^./]+$/, '');

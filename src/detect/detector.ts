@@ -74,7 +74,11 @@ export async function createFaceDetector(options: FaceDetectorOptions = {}): Pro
   }
   const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
   const inputName = session.inputNames[0];
-  if (inputName === undefined || !session.outputNames.includes('regressors') || !session.outputNames.includes('classificators')) {
+  if (
+    inputName === undefined ||
+    !session.outputNames.includes('regressors') ||
+    !session.outputNames.includes('classificators')
+  ) {
     await session.release();
     throw new AntispoofError(
       'MODEL_LOAD_FAILED',

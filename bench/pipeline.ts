@@ -1,0 +1,101 @@
+// Median latency per stage for one 640x480 photo, 1 thread, then the classifier alone for every model found:
+// ours (INT8, FP32) and the upstream reference (../shared/reference) side by side, with ratios ours/upstream.
+// Usage: npm run build && node dist/bench/pipeline.js [--runs 200]
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createClassifier, packageModelsDir, resolveModel } from '../src/classify/index.js';
+import { cropFace } from '../src/crop/index.js';
+import { createFaceDetector } from '../src/detect/index.js';
+import { decodeImage } from '../src/image/decode.js';
+import { ms, summarize, time } from './stats.js';
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 200;
+const repo = join(packageModelsDir(), '..');
+const photo = join(repo, 'node_modules/@vladmandic/face-api/demo/sample2.jpg');
+
+const candidates: Array<{ label: string; model: string; upstream: boolean }> = [
+  { label: 'ours int8', model: join(repo, 'models/antispoof-v1.int8.onnx'), upstream: false },
+  { label: 'ours fp32', model: join(repo, 'models/antispoof-v1.onnx'), upstream: false },
+  { label: 'upstream int8', model: join(repo, 'bench/baselines/face-antispoof-onnx.int8.json'), upstream: true },
+  { label: 'upstream fp32', model: join(repo, 'bench/baselines/face-antispoof-onnx.fp32.json'), upstream: true },
+];
+const models = [];
+for (const candidate of candidates) {
+  try {
+    const resolved = await resolveModel(candidate.model);
+    if (existsSync(resolved.modelFile)) models.push({ ...candidate, ...resolved });
+  } catch {
+    // model not present on this machine (the upstream reference lives in ../shared)
+  }
+}
+if (models.length === 0) {
+  console.error('no classifier model found (models/antispoof-v1*.onnx or ../shared/reference); nothing to bench');
+  process.exit(1);
+}
+
+const jpeg = await sharp(photo).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+console.log(`pipeline, one 640x480 JPEG (${jpeg.length} bytes), 1 thread, ${runs} runs, model: ${models[0]!.label}`);
+const detector = await createFaceDetector({ threads: 1 });
+const primary = await createClassifier({ model: models[0]!.model, threads: 1 });
+const image = await decodeImage(jpeg);
+const [face] = await detector.detect(image);
+if (!face) throw new Error('the bench photo has no detectable face');
+const cropOptions = { cropScale: primary.card.crop.scale, size: primary.card.input.size };
+const crop = cropFace(image, face.box, cropOptions);
+
+const stages: Array<[string, () => unknown]> = [
+  ['decode', () => decodeImage(jpeg)],
+  ['detect', () => detector.detect(image)],
+  ['crop', () => cropFace(image, face.box, cropOptions)],
+  ['classify', () => primary.classify([crop])],
+  [
+    'total',
+    async () => {
+      const decoded = await decodeImage(jpeg);
+      const faces = await detector.detect(decoded);
+      await primary.classify(faces.map((f) => cropFace(decoded, f.box, cropOptions)));
+    },
+  ],
+];
+console.log('stage       median      p95   (ms)');
+const stageMedians: Record<string, number> = {};
+for (const [name, fn] of stages) {
+  const { median, p95 } = summarize(await time(fn, runs));
+  stageMedians[name] = median;
+  console.log(`${name.padEnd(9)}${ms(median)} ${ms(p95)}`);
+}
+console.log(`detect + crop median: ${(stageMedians.detect! + stageMedians.crop!).toFixed(2)} ms`);
+await primary.close();
+await detector.close();
+
+console.log(`\nclassifier alone, one face, ${runs} runs`);
+const results: Array<{
+  label: string;
+  upstream: boolean;
+  sizeKb: number;
+  threads: number;
+  median: number;
+  p95: number;
+}> = [];
+for (const threads of [1, 2]) {
+  for (const model of models) {
+    const classifier = await createClassifier({ model: model.model, threads });
+    const input = cropFace(image, face.box, {
+      cropScale: classifier.card.crop.scale,
+      size: classifier.card.input.size,
+    });
+    const { median, p95 } = summarize(await time(() => classifier.classify([input]), runs));
+    const sizeKb = statSync(model.modelFile).size / 1024;
+    results.push({ label: model.label, upstream: model.upstream, sizeKb, threads, median, p95 });
+    await classifier.close();
+  }
+}
+console.log('model            size KB  threads   median      p95   ratio vs upstream int8');
+for (const row of results) {
+  const baseline = results.find((r) => r.label === 'upstream int8' && r.threads === row.threads);
+  const ratio = baseline && !row.upstream ? (row.median / baseline.median).toFixed(2) + 'x' : '';
+  console.log(
+    `${row.label.padEnd(16)} ${row.sizeKb.toFixed(0).padStart(7)}  ${String(row.threads).padStart(7)} ${ms(row.median)} ${ms(row.p95)}   ${ratio}`,
+  );
+}

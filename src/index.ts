@@ -19,3 +19,4 @@ export {
 } from './decide/index.js';
 export { AntispoofError, isAntispoofError, type AntispoofErrorCode } from './errors.js';
 export type { Box, Point, RgbImage, DetectedFace } from './types.js';
+export { LivenessSession, checkStream, type StreamOptions, type StreamUpdate, type TrackedFace } from './stream.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { readManifest } from '../data/manifest.js';
 import { createFaceDetector } from '../detect/index.js';
 import { rowsOfModel } from '../evaluate/evaluation.js';
@@ -9,6 +9,7 @@ import { scoreManifest } from '../evaluate/score-manifest.js';
 import { AntispoofError } from '../errors.js';
 import { openClassifiers } from './models.js';
 import { parseProbability } from './parse.js';
+import { UsageError } from './parse.js';
 import { createProgress } from './progress.js';
 
 interface CalibrateFlags {
@@ -31,7 +32,7 @@ export function registerCalibrate(program: Command): void {
     .requiredOption('--out <card.json>', 'where to write the calibrated model card')
     .action(async (manifest: string, flags: CalibrateFlags) => {
       if ((flags.targetApcer === undefined) === (flags.targetBpcer === undefined))
-        throw new InvalidArgumentError('give exactly one of --target-apcer and --target-bpcer');
+        throw new UsageError('give exactly one of --target-apcer and --target-bpcer');
       const root = resolve(flags.root ?? dirname(manifest));
       const entries = await readManifest(manifest);
       const [classifier] = await openClassifiers(flags.model ? [flags.model] : undefined);

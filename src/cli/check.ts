@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { createLivenessChecker } from '../check.js';
 import type { Box } from '../types.js';
+import { checkFrames, listFrames } from './check-frames.js';
 import { formatTable, reportFromError, reportFromResult, type FileReport } from './format.js';
 import { parseBox, parsePositiveInteger, parseProbability } from './parse.js';
+import { UsageError } from './parse.js';
 
 interface CheckFlags {
   json?: boolean;
@@ -11,13 +13,15 @@ interface CheckFlags {
   box?: Box;
   wholeImage?: boolean;
   threads?: number;
+  frames?: string;
+  fps: number;
 }
 
 export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('find the faces in each image and say whether each is live, spoof, or needs a retry')
-    .argument('<images...>', 'image files (JPEG, PNG, WebP)')
+    .argument('[images...]', 'image files (JPEG, PNG, WebP)')
     .option('--json', 'print a JSON array, one result per file')
     .option(
       '--threshold <p>',
@@ -28,12 +32,31 @@ export function registerCheck(program: Command): void {
     .option('--box <x,y,w,h>', 'the face is here: skip detection', parseBox)
     .option('--whole-image', 'the whole image is the face (tight face crops)')
     .option('--threads <n>', 'onnxruntime threads', parsePositiveInteger)
+    .option('--frames <dir>', 'a folder of video frames (name order): fuse them into one decision')
+    .option('--fps <n>', 'frame rate of --frames, for timestamps', parsePositiveInteger, 10)
     .action(async (images: string[], flags: CheckFlags) => {
+      if ((images.length === 0) === (flags.frames === undefined))
+        throw new UsageError('give image files, or --frames <dir>');
       const checker = await createLivenessChecker({
         model: flags.model,
         threshold: flags.threshold,
         threads: flags.threads,
       });
+      if (flags.frames !== undefined) {
+        try {
+          const report = await checkFrames(checker, await listFrames(flags.frames), flags.fps);
+          process.stdout.write(
+            flags.json
+              ? JSON.stringify(report, null, 2) + '\n'
+              : `${formatTable(report.perFrame)}\n\n${flags.frames}: ${report.decision} (fused P(live) ` +
+                  `${report.fusedScore?.toFixed(3) ?? '-'} over ${report.goodFrames} good of ${report.frames} frames)\n`,
+          );
+          if (report.perFrame.some((frame) => frame.error !== undefined)) process.exitCode = 1;
+        } finally {
+          await checker.close();
+        }
+        return;
+      }
       const reports: FileReport[] = [];
       try {
         for (const file of images) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isAntispoofError } from '../errors.js';
 import { registerCheck } from './check.js';
+import { UsageError } from './parse.js';
 import { registerPrepare } from './prepare.js';
 import { registerEval } from './eval.js';
 import { registerCalibrate } from './calibrate.js';
@@ -23,7 +24,10 @@ registerCalibrate(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`antispoof: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
   } else if (isAntispoofError(error)) {
     process.stderr.write(`antispoof: ${error.message}\n`);

@@ -22,3 +22,6 @@ export function parseBox(value: string): Box {
   const [x, y, width, height] = parts as [number, number, number, number];
   return { x, y, width, height };
 }
+
+/** A wrong combination of arguments found inside a command's action: exit status 2, like a parse error. */
+export class UsageError extends Error {}

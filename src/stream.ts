@@ -1,0 +1,84 @@
+import type { CheckOptions, FaceResult, LivenessChecker } from './check.js';
+import { DEFAULT_FUSION, ScoreFusion, type FusionOptions } from './decide/fusion.js';
+import { FaceTracker } from './decide/tracking.js';
+import type { Verdict } from './decide/verdict.js';
+import { AntispoofError } from './errors.js';
+import type { ImageInput } from './image/decode.js';
+import type { RgbImage } from './types.js';
+
+export interface StreamOptions extends Partial<FusionOptions> {
+  /** A face unseen for longer than this starts over as a new person. */
+  maxGapMs?: number;
+}
+
+export interface TrackedFace extends FaceResult {
+  trackId: number;
+  /** Fused P(live) over the track's recent good frames; null before the first one. */
+  fusedScore: number | null;
+  goodFrames: number;
+  /** 'retry' until enough good frames; then live or spoof from the fused score. */
+  decision: Verdict;
+}
+
+export interface StreamUpdate {
+  timestampMs: number;
+  width: number;
+  height: number;
+  faces: TrackedFace[];
+  /** The decision for the largest face in the frame; 'retry' when there is none. */
+  decision: Verdict;
+}
+
+/**
+ * Liveness over a sequence of frames: per-frame scores of each tracked face fused in log-odds. Frames that fail
+ * the quality gate add no evidence. Feed frames in time order.
+ */
+export class LivenessSession {
+  private readonly tracker: FaceTracker<ScoreFusion>;
+  private lastTimestamp = -Infinity;
+  private readonly fusion: FusionOptions;
+
+  constructor(
+    private readonly checker: LivenessChecker,
+    options: StreamOptions = {},
+  ) {
+    this.fusion = { ...DEFAULT_FUSION, ...options };
+    this.tracker = new FaceTracker(() => new ScoreFusion(this.fusion), 0.3, options.maxGapMs ?? 1000);
+  }
+
+  async push(frame: ImageInput | RgbImage, timestampMs: number, checkOptions?: CheckOptions): Promise<StreamUpdate> {
+    if (!Number.isFinite(timestampMs) || timestampMs < this.lastTimestamp)
+      throw new AntispoofError('INVALID_INPUT', `frame timestamps must be finite and non-decreasing`);
+    this.lastTimestamp = timestampMs;
+    const result = await this.checker.check(frame, checkOptions);
+    const tracks = this.tracker.update(
+      result.faces.map((face) => face.box),
+      timestampMs,
+    );
+    const faces = result.faces.map((face, i): TrackedFace => {
+      const track = tracks[i]!;
+      if (face.reasons.length === 0) track.state.add(face.score);
+      const fusedScore = track.state.score;
+      const decision: Verdict =
+        !track.state.ready || fusedScore === null ? 'retry' : fusedScore >= this.checker.threshold ? 'live' : 'spoof';
+      return { ...face, trackId: track.id, fusedScore, goodFrames: track.state.frames, decision };
+    });
+    const largest = faces.reduce<TrackedFace | undefined>(
+      (best, face) => (!best || face.box.width * face.box.height > best.box.width * best.box.height ? face : best),
+      undefined,
+    );
+    return { timestampMs, width: result.width, height: result.height, faces, decision: largest?.decision ?? 'retry' };
+  }
+}
+
+/** Runs a whole frame sequence through a session, yielding the running decision after each frame. */
+export async function* checkStream(
+  checker: LivenessChecker,
+  frames:
+    | AsyncIterable<{ image: ImageInput | RgbImage; timestampMs: number }>
+    | Iterable<{ image: ImageInput | RgbImage; timestampMs: number }>,
+  options: StreamOptions = {},
+): AsyncGenerator<StreamUpdate> {
+  const session = new LivenessSession(checker, options);
+  for await (const frame of frames) yield await session.push(frame.image, frame.timestampMs);
+}

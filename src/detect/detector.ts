@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AntispoofError } from '../errors.js';
 import { loadSession, ort } from '../runtime/session.js';
-import type { DetectedFace, RgbImage } from '../types.js';
+import type { DetectedFace, Point, RgbImage } from '../types.js';
 import { SHORT_RANGE_ANCHORS } from './anchors.js';
 import { decodeDetections, SHORT_RANGE_DECODE_OPTIONS, type RawDetection } from './decode.js';
 import { letterbox, pointToOriginal, type LetterboxTransform } from './letterbox.js';
@@ -54,7 +54,7 @@ function checkImage(image: RgbImage): void {
 function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
   const topLeft = pointToOriginal({ x: d.xMin * INPUT_SIZE, y: d.yMin * INPUT_SIZE }, t);
   const bottomRight = pointToOriginal({ x: d.xMax * INPUT_SIZE, y: d.yMax * INPUT_SIZE }, t);
-  const keypoints = [];
+  const keypoints: Point[] = [];
   for (let k = 0; k + 1 < d.keypoints.length; k += 2) {
     keypoints.push(pointToOriginal({ x: d.keypoints[k]! * INPUT_SIZE, y: d.keypoints[k + 1]! * INPUT_SIZE }, t));
   }

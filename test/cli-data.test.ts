@@ -1,0 +1,148 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFaceDetector } from '../src/detect/index.js';
+import { decodeImage } from '../src/image/decode.js';
+import { samplePhoto } from './helpers/images.js';
+import { makeMiniDataset, type MiniDataset } from './helpers/mini-dataset.js';
+import { writeTinyModel } from './helpers/tiny-model.js';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', 'bin', 'antispoof.js');
+let dataset: MiniDataset;
+
+beforeAll(async () => {
+  const detector = await createFaceDetector();
+  const faces = [];
+  for (const photo of [1, 3, 4, 6] as const) {
+    const found = await detector.detect(await decodeImage(samplePhoto(photo)));
+    for (const face of found.slice(0, 2)) faces.push({ photo, box: face.box });
+  }
+  await detector.close();
+  dataset = await makeMiniDataset(faces);
+});
+
+describe('antispoof prepare', () => {
+  it('crops every image with the product crop, lists faceless images, and resumes after kill -9', async () => {
+    const out = join(dataset.root, 'prepared');
+    const args = [
+      CLI,
+      'prepare',
+      dataset.manifest,
+      '--out',
+      out,
+      '--size',
+      '32',
+      '--crop-scale',
+      '1.5',
+      '--concurrency',
+      '1',
+    ];
+    // Kill the first run once it has journaled a few images, then finish with a second run.
+    await new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const timer = setInterval(() => {
+        const journal = join(out, 'progress.jsonl');
+        if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 5) child.kill('SIGKILL');
+      }, 5);
+      child.on('exit', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    expect(existsSync(join(out, 'DONE'))).toBe(false);
+    const { stdout } = await run(process.execPath, args);
+    expect(stdout).toMatch(/\((\d+) from an earlier run\)/);
+    expect(Number(/\((\d+) from an earlier run\)/.exec(stdout)![1])).toBeGreaterThan(0);
+
+    const rows = parse(readFileSync(join(out, 'prepared.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(dataset.rows);
+    expect(rows.find((row) => row.path === 'empty/wall.png')!.status).toBe('no-face');
+    const ok = rows.filter((row) => row.status === 'ok');
+    expect(ok.length).toBeGreaterThanOrEqual(dataset.rows - 3);
+    for (const row of ok) {
+      const crop = await sharp(join(out, row.crop!)).metadata();
+      const context = await sharp(join(out, row.context!)).metadata();
+      expect([crop.width, crop.height]).toEqual([32, 32]);
+      expect([context.width, context.height]).toEqual([40, 40]);
+      if (row.framing === 'tight') expect(row.box_w).toBe('192.00');
+    }
+    expect(JSON.parse(readFileSync(join(out, 'prepare.json'), 'utf8'))).toMatchObject({ size: 32, cropScale: 1.5 });
+  });
+});
+
+describe('antispoof eval and calibrate', () => {
+  it('writes the JSON contract and a self-contained HTML report, counting faceless images as failures', async () => {
+    const { modelFile } = writeTinyModel();
+    const json = join(dataset.root, 'eval.json');
+    const report = join(dataset.root, 'eval.html');
+    await run(process.execPath, [
+      CLI,
+      'eval',
+      dataset.manifest,
+      '--model',
+      modelFile,
+      '--model',
+      modelFile,
+      '--json',
+      json,
+      '--report',
+      report,
+      '--bootstrap',
+      '50',
+    ]);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    expect(result.models).toHaveLength(2);
+    const [model] = result.models;
+    expect(Object.keys(model)).toEqual(
+      expect.arrayContaining(['name', 'file', 'threshold', 'overall', 'bySource', 'byAttack', 'failures']),
+    );
+    for (const field of [
+      'n',
+      'apcer',
+      'apcerWorst',
+      'bpcer',
+      'acer',
+      'hter',
+      'accuracy',
+      'eer',
+      'eerThreshold',
+      'auc',
+      'bpcer100',
+      'bpcer20',
+    ])
+      expect(model.overall).toHaveProperty(field);
+    expect(model.failures).toBeGreaterThanOrEqual(1);
+    expect(model.failedImages.map((f: { path: string }) => f.path)).toContain('empty/wall.png');
+    expect(model.overall.auc).toBeGreaterThan(0.9); // the tint separates the classes for the tiny model
+    expect(Object.keys(model.bySource)).toContain('source-1');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('calibrate writes a card whose threshold meets the APCER target on the same data', async () => {
+    const { modelFile } = writeTinyModel();
+    const out = join(dataset.root, 'calibrated.json');
+    const { stdout } = await run(process.execPath, [
+      CLI,
+      'calibrate',
+      dataset.manifest,
+      '--model',
+      modelFile,
+      '--target-apcer',
+      '0.05',
+      '--out',
+      out,
+    ]);
+    expect(stdout).toMatch(/threshold/);
+    const card = JSON.parse(readFileSync(out, 'utf8'));
+    expect(card.threshold.measured.apcer).toBeLessThanOrEqual(0.05);
+    const check = await run(process.execPath, [CLI, 'check', '--json', '--model', out, samplePhoto(2)]);
+    expect(JSON.parse(check.stdout)[0].faces.length).toBeGreaterThan(0);
+  });
+});

@@ -5,6 +5,8 @@ import { UsageError } from './parse.js';
 import { registerPrepare } from './prepare.js';
 import { registerEval } from './eval.js';
 import { registerCalibrate } from './calibrate.js';
+import { registerManifest } from './manifest.js';
+import { registerServe } from './serve.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -20,6 +22,8 @@ registerCheck(program);
 registerPrepare(program);
 registerEval(program);
 registerCalibrate(program);
+registerManifest(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type { CheckOptions } from '../../check.js';
+import { reportFromError, reportFromResult, type FileReport } from '../../cli/format.js';
+import { ClientGoneError, type Deadlines } from '../deadline.js';
+import { QueueFullError, type Limiter } from '../limiter.js';
+import type { ServiceMetrics } from '../metrics.js';
+import type { ServiceChecker } from '../options.js';
+import { CHECK_ROUTE, RETRY_AFTER_SECONDS, sendBusy, statusForError, UPLOAD_NAME } from '../replies.js';
+import { checkOptionsFromQuery, readUpload, UploadError, type Upload } from '../upload.js';
+
+export interface CheckRouteContext {
+  checker: ServiceChecker;
+  limiter: Limiter;
+  deadlines: Deadlines;
+  metrics: ServiceMetrics;
+}
+
+/**
+ * POST /v1/check: one image in, the object `antispoof check --json` prints for one file out. The handler returns
+ * its answer rather than sending it, and returns nothing once the deadline has answered or the client has gone.
+ */
+export function registerCheckRoute(app: FastifyInstance, context: CheckRouteContext): void {
+  const { checker, limiter, deadlines, metrics } = context;
+
+  app.post(CHECK_ROUTE, {
+    // Refuse before the body is read: an overloaded server should not also buffer uploads it cannot serve.
+    onRequest: async (request, reply) => {
+      if (limiter.full) sendBusy(request, reply);
+    },
+    handler: async (request, reply): Promise<FileReport | undefined> => {
+      let upload: Upload;
+      let options: CheckOptions;
+      try {
+        options = checkOptionsFromQuery(request.query);
+        upload = await readUpload(request);
+      } catch (error) {
+        if (reply.sent) return undefined;
+        if (!(error instanceof UploadError)) throw error;
+        // The rest of a refused multipart body is not read: close rather than parse it as the next request.
+        if (request.isMultipart()) reply.header('connection', 'close');
+        reply.code(error.status);
+        return { file: UPLOAD_NAME, error: error.message, errorCode: error.errorCode };
+      }
+      if (reply.sent) return undefined;
+      try {
+        const result = await limiter.run(() => checker.check(upload.bytes, options), deadlines.signal(request));
+        for (const face of result.faces) metrics.verdicts.inc({ verdict: face.verdict });
+        if (reply.sent) return undefined;
+        return reportFromResult(upload.file, result);
+      } catch (error) {
+        if (reply.sent || error instanceof ClientGoneError) return undefined;
+        if (error instanceof QueueFullError) {
+          reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS));
+          return { file: upload.file, error: error.message, errorCode: 'BUSY' };
+        }
+        const status = statusForError(error);
+        if (status >= 500) request.log.error({ err: error }, 'check failed');
+        reply.code(status);
+        return reportFromError(upload.file, error);
+      }
+    },
+  });
+}

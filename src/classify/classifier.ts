@@ -1,3 +1,4 @@
+import type { InferenceSessionLike, TensorConstructor } from '../detect/detector.js';
 import { AntispoofError } from '../errors.js';
 import { loadSession, ort } from '../runtime/session.js';
 import type { RgbImage } from '../types.js';
@@ -22,8 +23,28 @@ export interface ClassifierOptions {
 export async function createClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
   const { modelFile, cardFile, card } = await resolveModel(options.model);
   const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
-  if (!session.inputNames.includes(card.input.name) || !session.outputNames.includes(card.output.name)) {
+  try {
+    return classifierFromSession(session, ort.Tensor, card, { modelFile, cardFile });
+  } catch (error) {
     await session.release();
+    throw error;
+  }
+}
+
+/**
+ * The classifier around an already created session and its validated card: pack crops as the card says, run,
+ * softmax, read P(live). Needs no file system and no particular runtime, so the browser demo runs this very code
+ * over onnxruntime-web. `modelFile` and `cardFile` name the two in errors (paths, or URLs in the browser).
+ * Throws MODEL_CARD_INVALID, without releasing the session, when the card does not match the model.
+ */
+export function classifierFromSession(
+  session: InferenceSessionLike,
+  Tensor: TensorConstructor,
+  card: ModelCard,
+  names: { modelFile: string; cardFile: string },
+): Classifier {
+  const { modelFile, cardFile } = names;
+  if (!session.inputNames.includes(card.input.name) || !session.outputNames.includes(card.output.name)) {
     throw new AntispoofError(
       'MODEL_CARD_INVALID',
       `model card ${cardFile} does not match ${modelFile}: card names input "${card.input.name}" / output ` +
@@ -37,7 +58,7 @@ export async function createClassifier(options: ClassifierOptions = {}): Promise
 
   async function runBatch(batch: readonly RgbImage[]): Promise<number[]> {
     const feeds = {
-      [card.input.name]: new ort.Tensor('float32', cropsToTensorData(batch, card.input), shape(batch.length)),
+      [card.input.name]: new Tensor('float32', cropsToTensorData(batch, card.input), shape(batch.length)),
     };
     const result = await session.run(feeds);
     const logits = result[card.output.name]!;

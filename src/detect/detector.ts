@@ -65,24 +65,47 @@ function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
   };
 }
 
-/** Loads the BlazeFace short-range detector (MediaPipe, converted to ONNX) and returns a reusable detector. */
-export async function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
-  const modelFile = options.modelFile ?? DEFAULT_DETECTOR_MODEL;
-  const minScore = options.minScore ?? SHORT_RANGE_DECODE_OPTIONS.minScoreThresh;
+/** The parts of an onnxruntime InferenceSession the pipeline uses: onnxruntime-node's, or onnxruntime-web's. */
+export type InferenceSessionLike = Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'run' | 'release'>;
+
+/** The Tensor class of the runtime that created the session (each runtime checks tensors are its own). */
+export type TensorConstructor = typeof ort.Tensor;
+
+function checkMinScore(minScore: number): void {
   if (!(minScore >= 0 && minScore <= 1)) {
     throw new AntispoofError('INVALID_INPUT', `minScore must be within [0, 1], got ${minScore}`);
   }
-  const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
+}
+
+export interface FaceDetectorFromSessionOptions {
+  /** Minimum detection score (after sigmoid), default 0.5 as in MediaPipe. */
+  minScore?: number;
+  /** Names the model in error messages (a file or a URL). */
+  modelName?: string;
+}
+
+/**
+ * The detector around an already created session: letterbox, run, decode, weighted NMS, map back to the image.
+ * Needs no file system and no particular runtime, so the browser demo runs this very code over onnxruntime-web.
+ * The caller owns the session until this returns; afterwards close() releases it. Throws MODEL_LOAD_FAILED,
+ * without releasing the session, when the model is not a BlazeFace detector.
+ */
+export function faceDetectorFromSession(
+  session: InferenceSessionLike,
+  Tensor: TensorConstructor,
+  options: FaceDetectorFromSessionOptions = {},
+): FaceDetector {
+  const minScore = options.minScore ?? SHORT_RANGE_DECODE_OPTIONS.minScoreThresh;
+  checkMinScore(minScore);
   const inputName = session.inputNames[0];
   if (
     inputName === undefined ||
     !session.outputNames.includes('regressors') ||
     !session.outputNames.includes('classificators')
   ) {
-    await session.release();
     throw new AntispoofError(
       'MODEL_LOAD_FAILED',
-      `${modelFile} is not a BlazeFace detector: expected outputs regressors and classificators, got ${session.outputNames.join(', ')}`,
+      `${options.modelName ?? 'the model'} is not a BlazeFace detector: expected outputs regressors and classificators, got ${session.outputNames.join(', ')}`,
     );
   }
   const decodeOptions = { ...SHORT_RANGE_DECODE_OPTIONS, minScoreThresh: minScore };
@@ -95,7 +118,7 @@ export async function createFaceDetector(options: FaceDetectorOptions = {}): Pro
       const { tensor, transform } = letterbox(image, INPUT_SIZE);
       let outputs: ort.InferenceSession.OnnxValueMapType;
       try {
-        const input = new ort.Tensor('float32', tensor, [1, INPUT_SIZE, INPUT_SIZE, 3]);
+        const input = new Tensor('float32', tensor, [1, INPUT_SIZE, INPUT_SIZE, 3]);
         outputs = await session.run({ [inputName]: input });
       } catch (cause) {
         throw new AntispoofError('INFERENCE_FAILED', `face detection failed: ${(cause as Error).message}`, { cause });
@@ -113,4 +136,18 @@ export async function createFaceDetector(options: FaceDetectorOptions = {}): Pro
       await session.release();
     },
   };
+}
+
+/** Loads the BlazeFace short-range detector (MediaPipe, converted to ONNX) and returns a reusable detector. */
+export async function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+  const modelFile = options.modelFile ?? DEFAULT_DETECTOR_MODEL;
+  const minScore = options.minScore ?? SHORT_RANGE_DECODE_OPTIONS.minScoreThresh;
+  checkMinScore(minScore);
+  const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
+  try {
+    return faceDetectorFromSession(session, ort.Tensor, { minScore, modelName: modelFile });
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
 }

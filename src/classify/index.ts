@@ -1,3 +1,3 @@
-export { createClassifier, type Classifier, type ClassifierOptions } from './classifier.js';
+export { createClassifier, classifierFromSession, type Classifier, type ClassifierOptions } from './classifier.js';
 export { readModelCard, validateModelCard, cardPathFor, type ModelCard } from './card.js';
 export { resolveModel, defaultModelFile, packageModelsDir, type ResolvedModel } from './model-files.js';

@@ -1,4 +1,10 @@
-export { createFaceDetector, DEFAULT_DETECTOR_MODEL, type FaceDetector, type FaceDetectorOptions } from './detector.js';
+export {
+  createFaceDetector,
+  faceDetectorFromSession,
+  DEFAULT_DETECTOR_MODEL,
+  type FaceDetector,
+  type FaceDetectorOptions,
+} from './detector.js';
 export {
   generateSsdAnchors,
   SHORT_RANGE_ANCHOR_OPTIONS,

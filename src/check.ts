@@ -70,12 +70,20 @@ function isDecoded(input: unknown): input is RgbImage {
   return typeof input === 'object' && input !== null && 'data' in input && !('channels' in input);
 }
 
+const MAX_BOX_TO_IMAGE = 4;
+
 function validateBox(box: Box, image: RgbImage): Box {
   const values = [box.x, box.y, box.width, box.height];
   if (!values.every(Number.isFinite) || box.width <= 0 || box.height <= 0)
     throw new AntispoofError('INVALID_INPUT', `face box must have finite x, y and positive width, height`);
   if (box.x + box.width <= 0 || box.y + box.height <= 0 || box.x >= image.width || box.y >= image.height)
     throw new AntispoofError('INVALID_INPUT', `face box lies outside the ${image.width}x${image.height} image`);
+  // Crop cost grows with the box side: a box far larger than the image is a mistake or an attack, not a face.
+  if (Math.max(box.width, box.height) > MAX_BOX_TO_IMAGE * Math.max(image.width, image.height))
+    throw new AntispoofError(
+      'INVALID_INPUT',
+      `face box ${box.width}x${box.height} is more than ${MAX_BOX_TO_IMAGE}x the ${image.width}x${image.height} image`,
+    );
   return box;
 }
 

@@ -12,8 +12,11 @@ export interface SquareRegion {
  * snapped to whole pixels so the same box always gives the same pixels in training and at inference.
  */
 export function squareAround(face: Box, cropScale: number): SquareRegion {
+  if (![face.x, face.y, face.width, face.height].every(Number.isFinite))
+    throw new RangeError(`face box must have finite coordinates`);
   if (!(face.width > 0) || !(face.height > 0)) throw new RangeError(`face box must have a positive size`);
-  if (!(cropScale > 0)) throw new RangeError(`cropScale must be positive, got ${cropScale}`);
+  if (!(cropScale > 0) || !Number.isFinite(cropScale))
+    throw new RangeError(`cropScale must be positive, got ${cropScale}`);
   const side = Math.max(1, Math.round(cropScale * Math.max(face.width, face.height)));
   const centreX = face.x + face.width / 2;
   const centreY = face.y + face.height / 2;

@@ -84,7 +84,7 @@ function jpegCosts(bytes: Uint8Array): { metadata: number; scans: number } {
     if (p + 3 >= bytes.length) break;
     const length = (bytes[p + 2]! << 8) | bytes[p + 3]!;
     if (length < 2) break;
-    if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) metadata += length;
+    if ((marker >= 0xe0 && marker <= 0xef) || marker === 0xfe) metadata += Math.min(length, bytes.length - p - 2);
     p += 2 + length;
     if (marker !== 0xda) continue;
     if (++scans > MAX_JPEG_SCANS) break;
@@ -111,7 +111,7 @@ function pngMetadataBytes(bytes: Uint8Array): number {
   for (let p = 8; p + 8 <= bytes.length;) {
     const length = view.getUint32(p);
     const type = ascii(bytes, p + 4, p + 8);
-    if (type !== 'IDAT' && type !== 'fdAT') metadata += length;
+    if (type !== 'IDAT' && type !== 'fdAT') metadata += Math.min(length, bytes.length - p - 8); // what is there
     if (type === 'IEND') break;
     p += 12 + length;
   }
@@ -125,7 +125,7 @@ function webpMetadataBytes(bytes: Uint8Array): number {
   let metadata = 0;
   for (let p = 12; p + 8 <= bytes.length;) {
     const length = view.getUint32(p + 4, true);
-    if (!imageChunks.has(ascii(bytes, p, p + 4))) metadata += length;
+    if (!imageChunks.has(ascii(bytes, p, p + 4))) metadata += Math.min(length, bytes.length - p - 8);
     p += 8 + length + (length & 1);
   }
   return metadata;

@@ -97,6 +97,36 @@ def first_and_last_nodes(model_path: Path) -> list:
     return convs[:1] + heads[-1:]
 
 
+def compact_names(path: Path) -> None:
+    """Renames nodes and internal tensors to short ids: torch.onnx's scoped names ('/stage3/stage3.2/body/...')
+    took ~90 KB of an ~780 KB INT8 file. Graph inputs and outputs keep their names (the model card uses them)."""
+    model = onnx.load(str(path))
+    graph = model.graph
+    keep = {v.name for v in graph.input} | {v.name for v in graph.output}
+    mapping = {}
+
+    def short(name: str) -> str:
+        if not name or name in keep:
+            return name
+        if name not in mapping:
+            mapping[name] = format(len(mapping), "x")
+        return mapping[name]
+
+    for init in graph.initializer:
+        init.name = short(init.name)
+        init.doc_string = ""
+    for info in graph.value_info:
+        info.name = short(info.name)
+    for i, node in enumerate(graph.node):
+        node.name = f"n{i:x}"
+        node.doc_string = ""
+        node.input[:] = [short(n) for n in node.input]
+        node.output[:] = [short(n) for n in node.output]
+    del graph.value_info[:]
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
 def quantize(model: Path, out: Path, crops: list, card: dict, method: str, keep_fp32_ends: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pre = Path(tmp) / "pre.onnx"
@@ -133,6 +163,7 @@ def main() -> None:
     excluded = tuple(s for s in args.exclude_sources.split(",") if s)
     crops = calibration_crops(args.prepared, args.calibration_size, card["input"]["size"], args.seed, excluded)
     quantize(args.model, args.out, crops, card, args.method, args.keep_fp32_ends)
+    compact_names(args.out)
 
     int8_card = dict(card)
     int8_card["file"] = args.out.name

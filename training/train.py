@@ -1,0 +1,246 @@
+"""Train the anti-spoofing classifier on a prepared folder. Resumable after kill -9 (--resume).
+
+  training/.venv/bin/python training/train.py --prepared /work/prepared/s80 --out training/runs/main \
+      --size 80 --epochs 12 --batch 128 --lr 2e-3 --ft-weight 1.0 --threads 2
+
+Writes to --out: log.jsonl (one JSON object per epoch plus a 'start' record with the loss-term magnitudes),
+checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (lowest pooled validation EER),
+val-scores.csv of the last evaluation.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import metrics  # noqa: E402
+from model import create_model, fourier_target  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--prepared', required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--model', default='minifasnet_se')
+    p.add_argument('--size', type=int, default=80)
+    p.add_argument('--epochs', type=int, default=12)
+    p.add_argument('--steps-per-epoch', type=int, default=0, help='0: training images / batch')
+    p.add_argument('--batch', type=int, default=128)
+    p.add_argument('--lr', type=float, default=2e-3)
+    p.add_argument('--weight-decay', type=float, default=0.05)
+    p.add_argument('--label-smoothing', type=float, default=0.1)
+    p.add_argument('--ft-weight', type=float, default=1.0, help='lambda of the Fourier MSE; 0 disables it')
+    p.add_argument('--synthetic-share', type=float, default=0.35, help='share of the spoof half that is synthetic')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--max-minutes', type=float, default=0,
+                   help='wall-time budget: the cosine schedule follows max(step share, time share) and training stops '
+                        'when either runs out, so a run on a busy machine still anneals (not bit-reproducible then)')
+    p.add_argument('--checkpoint-minutes', type=float, default=5)
+    p.add_argument('--resume', action='store_true')
+    return p.parse_args(argv)
+
+
+def lr_at(step: int, progress: float, base: float, warmup: int) -> float:
+    """Linear warmup over `warmup` steps, then cosine to zero as progress (0..1) runs out."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def save_atomic(obj, path: str):
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def predict_live(model, crops: np.ndarray, batch: int = 256) -> np.ndarray:
+    """P(live) for (n,S,S,3) uint8 crops: the inference input, pixel / 255."""
+    model.eval()
+    out = []
+    for i in range(0, len(crops), batch):
+        x = torch.from_numpy(np.asarray(crops[i:i + batch]).astype(np.float32) / 255).permute(0, 3, 1, 2)
+        x = x.contiguous(memory_format=torch.channels_last)
+        out.append(torch.softmax(model(x), 1)[:, 0].numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def pad_metrics(scores, rows, threshold: float = 0.5):
+    """Pooled and per-source ISO/IEC 30107-3 metrics (training/metrics.py) of P(live) scores."""
+    def summarise(sel):
+        live = [float(scores[i]) for i in sel if rows[i]['label'] == 'live']
+        spoof = {}
+        for i in sel:
+            if rows[i]['label'] != 'live':
+                spoof.setdefault(rows[i]['attack'], []).append(float(scores[i]))
+        m = metrics.evaluate(live, spoof, threshold)
+        return {k: m[k] for k in ('n', 'nLive', 'nSpoof', 'apcer', 'bpcer', 'acer', 'eer', 'auc', 'bpcer20')}
+    everything = list(range(len(rows)))
+    per_source = {}
+    for i, r in enumerate(rows):
+        per_source.setdefault(r['source'], []).append(i)
+    return {'pooled': summarise(everything), 'sources': {s: summarise(v) for s, v in sorted(per_source.items())}}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_path = os.path.join(args.out, 'checkpoint.pt')
+    log_path = os.path.join(args.out, 'log.jsonl')
+
+    info, rows, crops, contexts = data.load_cache(args.prepared)
+    if info['size'] != args.size:
+        raise SystemExit(f'--size {args.size} but {args.prepared} holds {info["size"]} px crops')
+    train_idx, val_idx = data.split_indices(rows)
+    val_rows = [rows[i] for i in val_idx]
+    val_crops = np.asarray(crops[val_idx])
+    steps_per_epoch = args.steps_per_epoch or len(train_idx) // args.batch
+    total_steps = steps_per_epoch * args.epochs
+    warmup = min(100, max(1, total_steps // 30))
+
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    model = create_model(args.model, args.size, fourier_head=args.ft_weight > 0)
+    model = model.to(memory_format=torch.channels_last)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': args.weight_decay},
+                             {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr)
+    step, epoch, best_eer, wall_before = 0, 0, float('inf'), 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['optimizer'])
+        step, epoch, best_eer, wall_before = ck['step'], ck['epoch'], ck['best_eer'], ck['wall_seconds']
+        torch.set_rng_state(ck['torch_rng'])
+        random.setstate(ck['python_rng'])
+        print(f'resumed at epoch {epoch} step {step}', flush=True)
+    elif os.path.exists(log_path):
+        os.replace(log_path, log_path + '.old')
+
+    batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed, args.synthetic_share)
+    prefetch = data.Prefetcher(batches, step)
+    grid = args.size // 4
+    t_start = time.time()
+
+    def wall():
+        return wall_before + time.time() - t_start
+
+    def progress():
+        share = step / total_steps
+        return max(share, wall() / (args.max_minutes * 60)) if args.max_minutes else share
+
+    def checkpoint():
+        save_atomic({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'step': step, 'epoch': epoch,
+                     'best_eer': best_eer, 'wall_seconds': wall(), 'torch_rng': torch.get_rng_state(),
+                     'python_rng': random.getstate(), 'args': vars(args), 'size': args.size,
+                     'model_name': args.model}, ckpt_path)
+
+    def log(record):
+        with open(log_path, 'a') as f:
+            f.write(json.dumps(record) + '\n')
+
+    def losses(x, y):
+        if args.ft_weight > 0:
+            logits, spec = model(x, with_fourier=True)
+            ft = F.mse_loss(spec, fourier_target(x, grid))
+        else:
+            logits, ft = model(x), torch.zeros(())
+        return F.cross_entropy(logits, y, label_smoothing=args.label_smoothing), ft
+
+    if step == 0:
+        # Loss-term magnitudes at the start: the FT term must carry real gradient into the shared layers.
+        xb, yb, _, _ = batches.make(0)
+        x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
+        model.train()
+        shared = [p for n, p in model.named_parameters() if n.startswith(('stem.', 'stage1.'))]
+        ce, ft = losses(x, y)
+        g_ce = torch.autograd.grad(ce, shared, retain_graph=True)
+        norm_ce = float(torch.sqrt(sum((g ** 2).sum() for g in g_ce)))
+        start = {'start': True, 'ce': float(ce), 'ft_mse': float(ft), 'ft_weight': args.ft_weight,
+                 'grad_norm_ce_shared': norm_ce, 'train_images': len(train_idx), 'val_images': len(val_idx),
+                 'steps_per_epoch': steps_per_epoch, 'total_steps': total_steps}
+        if args.ft_weight > 0:
+            g_ft = torch.autograd.grad(ft, shared)
+            norm_ft = float(torch.sqrt(sum((g ** 2).sum() for g in g_ft)))
+            start.update(grad_norm_ft_shared=norm_ft,
+                         ratio_weighted_ft_to_ce_loss=args.ft_weight * float(ft) / float(ce),
+                         ratio_weighted_ft_to_ce_grad=args.ft_weight * norm_ft / norm_ce)
+        print(json.dumps(start), flush=True)
+        log(start)
+        opt.zero_grad(set_to_none=True)
+
+    last_ckpt = time.time()
+    stopped = False
+    while epoch < args.epochs and not stopped and progress() < 1:
+        model.train()
+        sums = {'ce': 0.0, 'ft': 0.0, 'n': 0}
+        t_epoch, seen = time.time(), 0
+        while step < (epoch + 1) * steps_per_epoch:
+            s, (xb, yb, _, _) = prefetch.get()
+            assert s == step, (s, step)
+            x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
+            lr = lr_at(step, progress(), args.lr, warmup)
+            for g in opt.param_groups:
+                g['lr'] = lr
+            ce, ft = losses(x, y)
+            loss = ce + args.ft_weight * ft
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            seen += len(yb)
+            sums['ce'] += float(ce)
+            sums['ft'] += float(ft)
+            sums['n'] += 1
+            if step % 10 == 0:
+                ips = seen / (time.time() - t_epoch)
+                print(f'epoch {epoch + 1}/{args.epochs} step {step}/{total_steps} ce {sums["ce"] / sums["n"]:.4f} '
+                      f'ft {sums["ft"] / sums["n"]:.4f} lr {lr:.2e} {ips:.0f} img/s', flush=True)
+            if time.time() - last_ckpt > args.checkpoint_minutes * 60:
+                checkpoint()
+                last_ckpt = time.time()
+            if progress() >= 1:
+                stopped = True
+                break
+        ips = seen / max(1e-9, time.time() - t_epoch)
+        scores = predict_live(model, val_crops)
+        val = pad_metrics(scores, val_rows)
+        finished_epoch = step == (epoch + 1) * steps_per_epoch
+        epoch += 1
+        record = {'epoch': epoch, 'step': step, 'ce': sums['ce'] / max(1, sums['n']),
+                  'ft': sums['ft'] / max(1, sums['n']), 'lr': lr, 'imagesPerSecond': ips,
+                  'wallMinutes': wall() / 60, 'partial': not finished_epoch, 'val': val}
+        log(record)
+        eer = val['pooled']['eer']
+        p = val['pooled']
+        print(f'== epoch {epoch} ce {record["ce"]:.4f} ft {record["ft"]:.4f} val eer {eer:.4f} auc {p["auc"]:.4f} '
+              f'| ' + ' '.join(f'{s}:{m["eer"]:.3f}' if m['eer'] is not None else f'{s}:bpcer {m["bpcer"]:.3f}'
+                               for s, m in val['sources'].items()), flush=True)
+        with open(os.path.join(args.out, 'val-scores.csv.tmp'), 'w') as f:
+            f.write('path,source,label,attack,score\n')
+            for r, sc in zip(val_rows, scores):
+                f.write(f'{r["path"]},{r["source"]},{r["label"]},{r["attack"]},{sc:.6f}\n')
+        os.replace(os.path.join(args.out, 'val-scores.csv.tmp'), os.path.join(args.out, 'val-scores.csv'))
+        if eer is not None and eer < best_eer:
+            best_eer = eer
+            save_atomic({'model': model.state_dict(), 'epoch': epoch, 'args': vars(args), 'size': args.size,
+                         'model_name': args.model, 'val': val}, os.path.join(args.out, 'best.pt'))
+        checkpoint()
+        last_ckpt = time.time()
+    prefetch.stop = True
+    print(f'done: epoch {epoch}, {wall() / 60:.1f} min', flush=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,3 +1,4 @@
+import { resampleTaps } from '../crop/resample.js';
 import type { Box, Point, RgbImage } from '../types.js';
 
 /**
@@ -60,40 +61,21 @@ interface FilterTaps {
 }
 
 /**
- * Separable triangle (bilinear) filter weights. When shrinking, the triangle is widened to the scale factor so
- * every source pixel contributes (antialiasing); plain 2-tap bilinear at 5x reduction would alias badly and
- * change what the detector sees compared with a camera frame of that size.
+ * The crop's resampling (area averaging when shrinking, bilinear when enlarging), packed for the hot loops.
+ * Area averaging touches every source pixel once — no aliasing of a 5x reduction — at half the taps of a
+ * widened triangle filter, which kept detect + crop of a 640x480 frame over 5 ms.
  */
-function triangleTaps(srcSize: number, dstSize: number): FilterTaps {
-  const scale = srcSize / dstSize;
-  const support = Math.max(1, scale);
-  const maxTaps = Math.ceil(support) * 2 + 1;
+function packedTaps(srcSize: number, dstSize: number): FilterTaps {
+  const taps = resampleTaps(srcSize, dstSize);
+  const maxTaps = Math.max(...taps.map((t) => t.indices.length));
   const start = new Int32Array(dstSize);
   const count = new Int32Array(dstSize);
   const weights = new Float32Array(dstSize * maxTaps);
-  for (let i = 0; i < dstSize; i++) {
-    const center = (i + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(center - support));
-    const hi = Math.min(srcSize, Math.ceil(center + support));
-    let total = 0;
-    let n = 0;
-    for (let s = lo; s < hi && n < maxTaps; s++, n++) {
-      const w = Math.max(0, 1 - Math.abs((s + 0.5 - center) / support));
-      weights[i * maxTaps + n] = w;
-      total += w;
-    }
-    if (total <= 0) {
-      // Cannot happen for valid sizes, but never divide by zero: fall back to nearest neighbour.
-      const nearest = Math.min(srcSize - 1, Math.floor(center));
-      start[i] = nearest;
-      count[i] = 1;
-      weights[i * maxTaps] = 1;
-      continue;
-    }
-    for (let k = 0; k < n; k++) weights[i * maxTaps + k] = weights[i * maxTaps + k]! / total;
-    start[i] = lo;
-    count[i] = n;
-  }
+  taps.forEach((t, i) => {
+    start[i] = t.indices[0]!;
+    count[i] = t.indices.length;
+    weights.set(t.weights, i * maxTaps);
+  });
   return { start, count, weights, maxTaps };
 }
 
@@ -102,8 +84,8 @@ export function letterbox(image: RgbImage, size: number): Letterboxed {
   const { width, height, data } = image;
   const transform = letterboxTransform(width, height, size);
   const { contentWidth: contentW, contentHeight: contentH } = transform;
-  const tx = triangleTaps(width, contentW);
-  const ty = triangleTaps(height, contentH);
+  const tx = packedTaps(width, contentW);
+  const ty = packedTaps(height, contentH);
 
   // Horizontal pass: height x contentW x 3.
   const horizontal = new Float32Array(height * contentW * 3);

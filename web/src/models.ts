@@ -7,8 +7,11 @@ import { createWebSession, ort } from './runtime.js';
 /** The bundled BlazeFace short-range detector, as the Node side uses it. */
 export const DETECTOR_PATH = 'models/face_detection_short_range.onnx';
 
-/** Shipped classifier cards in order of preference, as the Node side prefers the INT8 model. */
-export const DEFAULT_CARD_PATHS = ['models/antispoof-v1.int8.json', 'models/antispoof-v1.json'];
+/**
+ * Shipped classifier cards in order of preference. Unlike Node (INT8 first: 1.07 vs 1.46 ms), the browser prefers
+ * FP32: under onnxruntime-web's wasm backend the QDQ INT8 model measured slower (bench/wasm.ts: 6.4 vs 5.6 ms).
+ */
+export const DEFAULT_CARD_PATHS = ['models/antispoof-v1.json', 'models/antispoof-v1.int8.json'];
 
 /** Fetch + the same card validation as the Node loader (readModelCard). */
 export async function fetchModelCard(url: URL): Promise<ModelCard> {

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLivenessChecker } from '../src/index.js';
+import { samplePhoto } from './helpers/images.js';
+
+const MODELS = join(import.meta.dirname, '..', 'models');
+const INT8 = join(MODELS, 'antispoof-v1.int8.onnx');
+const FP32 = join(MODELS, 'antispoof-v1.onnx');
+/** Within this distance of the threshold, 8-bit rounding may flip a verdict; farther away it must not. */
+const MARGIN = 0.05;
+
+describe.skipIf(!existsSync(INT8) || !existsSync(FP32))('shipped INT8 model vs FP32', () => {
+  it('gives the same verdict on the real faces of the test photos, and close scores', async () => {
+    const int8 = await createLivenessChecker({ model: INT8 });
+    const fp32 = await createLivenessChecker({ model: FP32 });
+    expect(int8.threshold).toBe(fp32.threshold);
+    const differences: number[] = [];
+    let compared = 0;
+    for (const n of [1, 2, 3, 4, 5, 6] as const) {
+      const [a, b] = [await int8.check(samplePhoto(n)), await fp32.check(samplePhoto(n))];
+      expect(a.faces.map((f) => f.box)).toEqual(b.faces.map((f) => f.box));
+      a.faces.forEach((face, i) => {
+        const reference = b.faces[i]!;
+        differences.push(Math.abs(face.score - reference.score));
+        if (Math.abs(reference.score - fp32.threshold) > MARGIN) {
+          compared++;
+          expect(face.verdict, `sample${n} face ${i + 1}`).toBe(reference.verdict);
+        }
+      });
+    }
+    await Promise.all([int8.close(), fp32.close()]);
+    expect(compared).toBeGreaterThanOrEqual(10);
+    expect(differences.reduce((sum, d) => sum + d, 0) / differences.length).toBeLessThan(0.05);
+  });
+});

@@ -6,6 +6,7 @@
  * Build with `npm run build`, then: node dist/bench/detector-recall.js [--data ../shared/data] [--per-source N]
  *   [--negatives 500] [--min-score 0.5] [--seed 1]   (--per-source: sample N images per source; 0, the default, = all)
  */
+import { mulberry32 } from '../src/evaluate/bootstrap.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -54,18 +55,6 @@ function readManifest(file: string): Row[] {
     const cells = line.split(',');
     return { path: cells[p]!, source: cells[s]!, framing: cells[f]! };
   });
-}
-
-/** Deterministic PRNG (mulberry32) so the sample is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sample<T>(items: T[], n: number, random: () => number): T[] {
@@ -152,7 +141,7 @@ const pct = (k: number, n: number): string => (n === 0 ? '-' : ((100 * k) / n).t
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const random = rng(args.seed);
+  const random = mulberry32(args.seed);
   const rows = readManifest(path.join(args.data, 'manifest.csv')).filter(
     (r) => r.framing === 'context2x' || r.framing === 'aligned',
   );

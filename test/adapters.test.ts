@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { antispoof } from './helpers/cli.js';
 import { buildManifest, formatManifest, writeManifest, type AdapterRow } from '../src/data/adapters/index.js';
 import { csvCell } from '../src/data/adapters/write-manifest.js';
 import { classifyFolderPath } from '../src/data/adapters/folders.js';
@@ -600,17 +601,6 @@ describe('videos adapter', () => {
 });
 
 describe('antispoof manifest (CLI)', () => {
-  const CLI = join(import.meta.dirname, '..', 'bin', 'antispoof.js');
-  async function antispoof(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
-
   it('writes a manifest of a folder of photos and says which --root to pass on', async () => {
     const root = await tempDir('cli');
     await put(join(root, 'live/1.jpg'), await tinyImage(20, 20));

@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encode, patternImage, samplePhoto } from './helpers/images.js';
+import { antispoof } from './helpers/cli.js';
 import { writeTinyModel } from './helpers/tiny-model.js';
-
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', 'bin', 'antispoof.js');
-
-async function antispoof(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('antispoof check (CLI)', () => {
   const { modelFile } = writeTinyModel();

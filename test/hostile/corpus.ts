@@ -4,6 +4,7 @@
  * sizes, animations, SVG/XML with external references, exotic colour types and all eight EXIF orientations.
  * Each case says what `checker.check(bytes)` must do with it: refuse with a given AntispoofError code, or answer.
  */
+import { mulberry32 } from '../../src/evaluate/bootstrap.js';
 import { once } from 'node:events';
 import { createDeflate, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
@@ -33,17 +34,8 @@ export interface CorpusOptions {
   seed?: number;
 }
 
-/** mulberry32: a small, fixed-seed PRNG so the corpus is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A fixed-seed PRNG so the corpus is the same on every run. */
+export const seededRandom = mulberry32;
 
 function randomBytes(random: () => number, length: number): Buffer {
   const bytes = Buffer.alloc(length);

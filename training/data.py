@@ -144,6 +144,62 @@ class Prefetcher:
 
 def split_indices(rows):
     parts = splits.assign(rows)
-    train = np.array([i for i, p in enumerate(parts) if p == 'train'])
-    val = np.array([i for i, p in enumerate(parts) if p == 'val'])
+    train = np.array([i for i, p in enumerate(parts) if p == 'train'], dtype=np.int64)
+    val = np.array([i for i, p in enumerate(parts) if p == 'val'], dtype=np.int64)
     return train, val
+
+
+def read_manifest_paths(manifest: str):
+    """The `path` column of a corpus-format manifest (path,label,attack,subject,source,...)."""
+    with open(manifest, newline='') as f:
+        return {r['path'] for r in csv.DictReader(f)}
+
+
+class UserBatches:
+    """Fine-tuning batches from a user's own rows (`train.py --data`), optionally mixed with base batches.
+
+    User part: half live, half spoof. With live_only the spoof half is made by synthetic.synthesize from the user's
+    live crops (no real attacks needed); otherwise from the user's spoof rows. The first `round(batch * mix_base)`
+    images of the batch are a BalancedBatches batch of the original training split (replay against forgetting).
+    Batch `step` depends only on (seed, step), like BalancedBatches.
+    """
+
+    def __init__(self, rows, contexts, user_idx, base_idx, size: int, batch: int, seed: int,
+                 live_only: bool = True, mix_base: float = 0.0, synthetic_share: float = 0.35,
+                 base_rows=None, base_contexts=None):
+        # base_rows/base_contexts: the folder base_idx indexes (--base-prepared), default the same as rows.
+        self.contexts, self.size, self.seed, self.live_only = contexts, size, seed, live_only
+        self.n_base = int(round(batch * mix_base))
+        self.n_user = batch - self.n_base
+        self.live = np.array([i for i in user_idx if rows[i]['label'] == 'live'], dtype=np.int64)
+        self.spoof = np.array([i for i in user_idx if rows[i]['label'] != 'live'], dtype=np.int64)
+        if not len(self.live):
+            raise SystemExit('--data: no live rows of the prepared folder are in that manifest')
+        if not live_only and not len(self.spoof):
+            raise SystemExit('--data has no spoof rows: use --live-only to make synthetic spoofs')
+        self.base = (BalancedBatches(base_rows if base_rows is not None else rows,
+                                     base_contexts if base_contexts is not None else contexts,
+                                     base_idx, size, self.n_base, seed, synthetic_share)
+                     if self.n_base else None)
+
+    def make(self, step: int):
+        parts = []
+        if self.base is not None:
+            parts.append(self.base.make(step)[:3])
+        rng = np.random.default_rng([self.seed, step, 1])
+        half = self.n_user // 2
+        n_spoof = self.n_user - half
+        live = rng.choice(self.live, half)
+        spoof = rng.choice(self.live if self.live_only else self.spoof, n_spoof)
+        idx = np.concatenate([live, spoof])
+        labels = np.array([0] * half + [1] * n_spoof, np.int64)
+        windows = augment.geometric(np.asarray(self.contexts[idx]), self.size, rng)
+        n_syn = n_spoof if self.live_only else 0
+        if n_syn:
+            f = windows[half:].astype(np.float32) / 255
+            windows[half:] = np.stack([(np.clip(synthetic.synthesize(im, rng)[0], 0, 1) * 255 + 0.5).astype(np.uint8)
+                                       for im in f])
+        x = augment.photometric(windows, rng).transpose(0, 3, 1, 2)
+        parts.append((x, labels, idx))
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]), n_syn)

@@ -3,6 +3,12 @@
   training/.venv/bin/python training/train.py --prepared /work/prepared/s80 --out training/runs/main \
       --size 80 --epochs 12 --batch 128 --lr 2e-3 --ft-weight 1.0 --threads 2
 
+Fine-tune on a user's live captures (training/README.md, "Fine-tune on your own live captures"):
+
+  training/.venv/bin/python training/train.py --prepared /tmp/my-prepared --base-prepared /work/prepared/s80 \
+      --out training/runs/my-ft --init training/runs/main-ft5/checkpoint.pt --data my.csv --live-only \
+      --mix-base 0.5 --epochs 8 --lr 3e-4 --ft-weight 5 --max-minutes 8
+
 Writes to --out: log.jsonl (one JSON object per epoch plus a 'start' record with the loss-term magnitudes),
 checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (lowest pooled validation EER),
 val-scores.csv of the last evaluation.
@@ -32,7 +38,7 @@ def parse_args(argv=None):
     p.add_argument('--model', default='minifasnet_se')
     p.add_argument('--size', type=int, default=80)
     p.add_argument('--epochs', type=int, default=12)
-    p.add_argument('--steps-per-epoch', type=int, default=0, help='0: training images / batch')
+    p.add_argument('--steps-per-epoch', type=int, default=0, help='0: training images / batch (25 with --data)')
     p.add_argument('--batch', type=int, default=128)
     p.add_argument('--lr', type=float, default=2e-3)
     p.add_argument('--weight-decay', type=float, default=0.05)
@@ -46,6 +52,17 @@ def parse_args(argv=None):
                         'when either runs out, so a run on a busy machine still anneals (not bit-reproducible then)')
     p.add_argument('--checkpoint-minutes', type=float, default=5)
     p.add_argument('--resume', action='store_true')
+    p.add_argument('--init', help='start from this checkpoint\'s weights (fresh optimizer and schedule); '
+                                  '--resume of the new run takes precedence')
+    p.add_argument('--data', help='train only on the prepared rows whose path is in this corpus-format manifest '
+                                  '(path,label,...); those rows are left out of validation')
+    p.add_argument('--live-only', action='store_true',
+                   help='with --data: use only its live rows; the spoof half is synthetic print/replay of them')
+    p.add_argument('--mix-base', type=float, default=0.0,
+                   help='with --data: this share of every batch is drawn from the original training split as before')
+    p.add_argument('--base-prepared',
+                   help='with --data: a second prepared folder (the corpus) for the --mix-base replay and for '
+                        'validation, when --prepared holds only your own captures')
     return p.parse_args(argv)
 
 
@@ -102,11 +119,45 @@ def main(argv=None):
     if info['size'] != args.size:
         raise SystemExit(f'--size {args.size} but {args.prepared} holds {info["size"]} px crops')
     train_idx, val_idx = data.split_indices(rows)
+    base_idx = train_idx
+    if args.data:
+        wanted = data.read_manifest_paths(args.data)
+        user = np.array([i for i, r in enumerate(rows) if r['path'] in wanted], dtype=np.int64)
+        print(f'--data {args.data}: {len(user)} of {len(wanted)} manifest rows are in {args.prepared} '
+              f'({sum(rows[i]["label"] == "live" for i in user)} live)', flush=True)
+        if not len(user):
+            raise SystemExit('--data: no row of the prepared folder is in that manifest (compare the path columns)')
+        val_idx = np.setdiff1d(val_idx, user)
+        base_idx = np.setdiff1d(base_idx, user)
+        train_idx = user[[rows[i]['label'] == 'live' for i in user]] if args.live_only else user
+    elif args.live_only or args.mix_base:
+        raise SystemExit('--live-only and --mix-base need --data')
+    base_rows, base_contexts = rows, contexts
+    if args.data and args.base_prepared:
+        binfo, base_rows, bcrops, base_contexts = data.load_cache(args.base_prepared)
+        if (binfo['size'], binfo['contextSize']) != (info['size'], info['contextSize']):
+            raise SystemExit(f'--base-prepared is {binfo["size"]}/{binfo["contextSize"]} px, --prepared '
+                             f'{info["size"]}/{info["contextSize"]} px')
+        base_idx, bval = data.split_indices(base_rows)
+        theirs = {r['path'] for r in base_rows}
+        base_idx = np.array([i for i in base_idx if base_rows[i]['path'] not in wanted], dtype=np.int64)
+        bval = np.array([i for i in bval if base_rows[i]['path'] not in wanted], dtype=np.int64)
+        val_idx = np.array([i for i in val_idx if rows[i]['path'] not in theirs], dtype=np.int64)
+    elif args.base_prepared:
+        raise SystemExit('--base-prepared needs --data')
+    if args.mix_base and not len(base_idx):
+        raise SystemExit('--mix-base: no rows of the original training split (pass --base-prepared CORPUS_FOLDER)')
     val_rows = [rows[i] for i in val_idx]
     val_crops = np.asarray(crops[val_idx])
-    steps_per_epoch = args.steps_per_epoch or len(train_idx) // args.batch
+    if args.base_prepared:  # the corpus validation split first, then any of --prepared's own not in the corpus
+        val_rows = [base_rows[i] for i in bval] + val_rows
+        val_crops = np.concatenate([np.asarray(bcrops[bval]), val_crops])
+    # A user's few hundred frames would make 1-step epochs: with --data an epoch is 25 steps unless set.
+    steps_per_epoch = args.steps_per_epoch or (25 if args.data else len(train_idx) // args.batch)
     total_steps = steps_per_epoch * args.epochs
     warmup = min(100, max(1, total_steps // 30))
+    if args.init:
+        warmup = min(warmup, 10)  # the weights are trained already: a short ramp for the fresh AdamW moments
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -125,10 +176,29 @@ def main(argv=None):
         torch.set_rng_state(ck['torch_rng'])
         random.setstate(ck['python_rng'])
         print(f'resumed at epoch {epoch} step {step}', flush=True)
-    elif os.path.exists(log_path):
-        os.replace(log_path, log_path + '.old')
+    else:
+        if os.path.exists(log_path):
+            os.replace(log_path, log_path + '.old')
+        if args.init:
+            ck = torch.load(args.init, map_location='cpu')
+            if ck.get('model_name', args.model) != args.model or ck.get('size', args.size) != args.size:
+                raise SystemExit(f'--init {args.init} is {ck.get("model_name")} at {ck.get("size")} px')
+            state = ck['model']
+            if args.ft_weight <= 0:
+                state = {k: v for k, v in state.items() if not k.startswith('fourier.')}
+            missing, unexpected = model.load_state_dict(state, strict=False)
+            if unexpected or [k for k in missing if not k.startswith('fourier.')]:
+                raise SystemExit(f'--init: missing {missing} unexpected {unexpected}')
+            print(f'initialised from {args.init} (epoch {ck.get("epoch")}, step {ck.get("step")})'
+                  + (f'; fresh Fourier head: {len(missing)} tensors' if missing else ''), flush=True)
 
-    batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed, args.synthetic_share)
+    if args.data:
+        batches = data.UserBatches(rows, contexts, train_idx, base_idx, args.size, args.batch, args.seed,
+                                   args.live_only, args.mix_base, args.synthetic_share,
+                                   base_rows=base_rows, base_contexts=base_contexts)
+    else:
+        batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed,
+                                       args.synthetic_share)
     prefetch = data.Prefetcher(batches, step)
     grid = args.size // 4
     t_start = time.time()
@@ -182,10 +252,13 @@ def main(argv=None):
 
     last_ckpt = time.time()
     stopped = False
-    while epoch < args.epochs and not stopped and progress() < 1:
+    # A time-based checkpoint can land after an epoch's last step but before its validation; a run resumed from it
+    # must still validate and log that epoch, even when the time budget is already spent.
+    while epoch < args.epochs and not stopped and (progress() < 1 or step > epoch * steps_per_epoch):
         model.train()
         sums = {'ce': 0.0, 'ft': 0.0, 'n': 0}
         t_epoch, seen = time.time(), 0
+        lr = lr_at(step, progress(), args.lr, warmup)
         while step < (epoch + 1) * steps_per_epoch:
             s, (xb, yb, _, _) = prefetch.get()
             assert s == step, (s, step)
@@ -214,6 +287,16 @@ def main(argv=None):
                 stopped = True
                 break
         ips = seen / max(1e-9, time.time() - t_epoch)
+        if not len(val_rows):
+            # A --data run on a prepared folder of the user's own captures only: nothing held out to validate on.
+            epoch += 1
+            log({'epoch': epoch, 'step': step, 'ce': sums['ce'] / max(1, sums['n']),
+                 'ft': sums['ft'] / max(1, sums['n']), 'lr': lr, 'imagesPerSecond': ips, 'wallMinutes': wall() / 60,
+                 'partial': step != epoch * steps_per_epoch, 'val': None})
+            print(f'== epoch {epoch} ce {sums["ce"] / max(1, sums["n"]):.4f} (no validation rows)', flush=True)
+            checkpoint()
+            last_ckpt = time.time()
+            continue
         scores = predict_live(model, val_crops)
         val = pad_metrics(scores, val_rows)
         finished_epoch = step == (epoch + 1) * steps_per_epoch

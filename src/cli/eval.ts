@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readManifest } from '../data/manifest.js';
 import { createFaceDetector } from '../detect/index.js';
 import { evaluateModel, rowsOfModel, worstErrors, type ModelEvaluation } from '../evaluate/evaluation.js';
 import { renderReport } from '../evaluate/report-html.js';
 import { scoreManifest } from '../evaluate/score-manifest.js';
+import { celebaSpoofReport, PROTOCOLS, protocolEntries, type Protocol } from '../evaluate/protocols.js';
 import { faceThumbnail } from '../evaluate/thumbnails.js';
 import type { PadMetrics } from '../evaluate/types.js';
 import { collect, openClassifiers } from './models.js';
@@ -21,6 +22,7 @@ interface EvalFlags {
   bootstrap: number;
   concurrency: number;
   sample?: number;
+  protocol?: Protocol;
 }
 
 function parseGroups(value: string): Array<'source' | 'attack'> {
@@ -45,6 +47,11 @@ function printModel(model: ModelEvaluation): void {
     `${'group'.padEnd(28)} ${'n'.padStart(6)} ${'APCER%'} ${'BPCER%'} ${' ACER%'} ${'  EER%'} ${'   AUC'} ${'BP100%'} ${' BP20%'}\n`,
   );
   process.stdout.write(metricsLine('overall', model.overall) + '\n');
+  if (model.protocol)
+    process.stdout.write(
+      `${model.protocol.name} (spoof = positive): TPR@FPR=1% ${pct(model.protocol.tprAtFpr1)}, ` +
+        `TPR@FPR=0.5% ${pct(model.protocol.tprAtFpr05)}, TPR@FPR=0.1% ${pct(model.protocol.tprAtFpr01)}\n`,
+    );
   for (const [source, metrics] of Object.entries(model.bySource))
     process.stdout.write(metricsLine(source, metrics) + '\n');
   for (const [attack, metrics] of Object.entries(model.byAttack))
@@ -71,9 +78,15 @@ export function registerEval(program: Command): void {
     .option('--bootstrap <n>', 'bootstrap resamples for 95% confidence intervals (by subject); 0 = none', Number, 1000)
     .option('--concurrency <n>', 'images in flight', parsePositiveInteger, 2)
     .option('--sample <n>', 'evaluate an evenly spread subset of n images', parsePositiveInteger)
+    .addOption(
+      new Option('--protocol <name>', 'a published protocol: its test split and the numbers its paper reports').choices(
+        PROTOCOLS,
+      ),
+    )
     .action(async (manifest: string, flags: EvalFlags) => {
       const root = resolve(flags.root ?? dirname(manifest));
-      const entries = sampleEvenly(await readManifest(manifest), flags.sample);
+      const all = await readManifest(manifest);
+      const entries = sampleEvenly(flags.protocol ? protocolEntries(flags.protocol, all, manifest) : all, flags.sample);
       const classifiers = await openClassifiers(flags.model);
       const detector = await createFaceDetector();
       const progress = createProgress('eval');

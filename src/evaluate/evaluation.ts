@@ -1,6 +1,7 @@
 import { bootstrapCi } from './bootstrap.js';
 import { metricsByGroup } from './groups.js';
 import { computeMetrics } from './metrics.js';
+import type { CelebaSpoofReport } from './protocols.js';
 import type { ScoredImage } from './score-manifest.js';
 import type { BootstrapCi, PadMetrics, ScoredSample } from './types.js';
 
@@ -18,6 +19,8 @@ export interface ModelEvaluation {
   /** Images that could not be scored (unreadable, or no face found): counted, never dropped silently. */
   failures: number;
   failedImages: Array<{ path: string; error: string }>;
+  /** Numbers a published protocol reports (eval --protocol). */
+  protocol?: { name: string } & CelebaSpoofReport;
 }
 
 export interface EvaluationOptions {

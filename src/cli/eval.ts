@@ -111,10 +111,10 @@ export function registerEval(program: Command): void {
           file: classifier.modelFile,
           threshold: classifier.card.threshold.live,
         };
-        return {
-          evaluation: evaluateModel(model, rows, scored, { groups: flags.by, bootstrap: flags.bootstrap }),
-          rows,
-        };
+        const evaluation = evaluateModel(model, rows, scored, { groups: flags.by, bootstrap: flags.bootstrap });
+        if (flags.protocol === 'celeba-spoof-intra')
+          evaluation.protocol = { name: flags.protocol, ...celebaSpoofReport(rows) };
+        return { evaluation, rows };
       });
       for (const { evaluation } of evaluations) printModel(evaluation);
       for (const failure of evaluations[0]!.evaluation.failedImages.slice(0, 20))

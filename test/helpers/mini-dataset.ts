@@ -45,10 +45,7 @@ export async function makeMiniDataset(
     }
   }
   mkdirSync(join(root, 'empty'), { recursive: true });
-  writeFileSync(
-    join(root, 'empty', 'wall.png'),
-    await encode(patternImage(192, 192, () => 128)),
-  );
+  writeFileSync(join(root, 'empty', 'wall.png'), await encode(patternImage(192, 192, () => 128)));
   lines.push('empty/wall.png,live,none,nobody,empty,context2x,192,192');
   const manifest = join(root, 'manifest.csv');
   writeFileSync(manifest, lines.join('\n') + '\n');

@@ -3,19 +3,12 @@ import { metricsByGroup } from './groups.js';
 import { computeMetrics } from './metrics.js';
 import type { CelebaSpoofReport } from './protocols.js';
 import type { ScoredImage } from './score-manifest.js';
-import type { BootstrapCi, PadMetrics, ScoredSample } from './types.js';
+import type { ModelMetrics, ScoredSample } from './types.js';
 
 export type ScoredRow = ScoredSample & { path: string };
 
 /** One model's evaluation: the `--json` contract of `antispoof eval`, plus the rows the HTML report plots. */
-export interface ModelEvaluation {
-  name: string;
-  file: string;
-  threshold: number;
-  overall: PadMetrics;
-  ci?: BootstrapCi;
-  bySource: Record<string, PadMetrics>;
-  byAttack: Record<string, PadMetrics>;
+export interface ModelEvaluation extends ModelMetrics {
   /** Images that could not be scored (unreadable, or no face found): counted, never dropped silently. */
   failures: number;
   failedImages: Array<{ path: string; error: string }>;

@@ -1,4 +1,5 @@
 export type {
+  ModelMetrics,
   BootstrapCi,
   ClusterKey,
   CurvePoint,

@@ -1,14 +1,7 @@
 import { colorOf, detSvg, escapeHtml, histogramSvg, rocSvg } from './report-plots.js';
-import type { BootstrapCi, Interval, PadMetrics, ScoredSample } from './types.js';
+import type { BootstrapCi, Interval, ModelMetrics, PadMetrics, ScoredSample } from './types.js';
 
-export interface ReportModel {
-  name: string;
-  file: string;
-  threshold: number;
-  overall: PadMetrics;
-  ci?: BootstrapCi;
-  bySource: Record<string, PadMetrics>;
-  byAttack: Record<string, PadMetrics>;
+export interface ReportModel extends ModelMetrics {
   failures: Array<{ path: string; error: string }>;
   rows: Array<ScoredSample & { path?: string }>;
   worstErrors?: Array<{

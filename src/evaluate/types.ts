@@ -88,3 +88,14 @@ export interface BootstrapCi {
   eer: Interval | null;
   auc: Interval | null;
 }
+
+/** A model's metrics at its threshold: what the eval JSON and the HTML report share. */
+export interface ModelMetrics {
+  name: string;
+  file: string;
+  threshold: number;
+  overall: PadMetrics;
+  ci?: BootstrapCi;
+  bySource: Record<string, PadMetrics>;
+  byAttack: Record<string, PadMetrics>;
+}

@@ -1,6 +1,6 @@
 // Load test of `antispoof serve`: the server runs in a child process (as in production, with its own event loop
 // and memory), autocannon drives it from this one over loopback with a 640x480 JPEG of a real face.
-// Usage: npm run build && node dist/bench/load.js [--model m] [--duration 30] [--connections 8] [--concurrency n]
+// Usage: npm run build && node dist/bench/load.js [--model m] [--duration 30] [--connections 8] [--concurrency n] [--workers n]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ const repo = join(packageModelsDir(), '..');
 const duration = Number(flag('duration') ?? 30);
 const connections = Number(flag('connections') ?? 8);
 const concurrency = flag('concurrency');
+const workers = flag('workers');
 
 function chooseModel(): string {
   const given = flag('model');
@@ -48,6 +49,7 @@ const jpeg = await sharp(photo).resize(640, 480, { fit: 'cover' }).jpeg({ qualit
 
 const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--model', model, '--log-level', 'warn'];
 if (concurrency) args.push('--concurrency', concurrency);
+if (workers) args.push('--workers', workers);
 const server = spawn(process.execPath, [join(repo, 'bin', 'antispoof.js'), ...args], {
   stdio: ['ignore', 'inherit', 'pipe'],
 });

@@ -434,19 +434,21 @@ describe('under load and abuse', () => {
 });
 
 describe('antispoof serve (CLI)', () => {
-  it('listens, answers, and exits 0 on SIGTERM', async () => {
+  it.each([[1], [2]])('listens with %i worker(s), answers, and exits 0 on SIGTERM', async (workers) => {
     const cli = join(import.meta.dirname, '..', 'bin', 'antispoof.js');
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--model', modelFile, '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const args = ['serve', '--port', '0', '--model', modelFile, '--log-level', 'warn', '--workers', String(workers)];
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until(() => /listening on (http:\/\/\S+)/.test(stderr) || child.exitCode !== null, 30_000);
+    const listening = () => (stderr.match(/listening on http:\/\/\S+/g) ?? []).length;
+    await until(() => listening() >= workers || child.exitCode !== null, 30_000);
     const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
     expect(url, stderr).toBeDefined();
-    const health = await fetch(`${url}/healthz`);
-    expect(await health.json()).toEqual({ status: 'ok', model: 'tiny-test-model' });
+    for (let i = 0; i < 2 * workers; i++) {
+      const health = await fetch(`${url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok', model: 'tiny-test-model' });
+    }
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

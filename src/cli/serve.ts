@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { closeOnSignals, createServer, SERVER_DEFAULTS } from '../server/index.js';
+import { forkWorkers, isPrimary } from '../server/workers.js';
 import { AntispoofError } from '../errors.js';
 import { parsePositiveInteger, parseProbability, UsageError } from './parse.js';
 
@@ -15,6 +16,7 @@ interface ServeFlags {
   maxBodyMb: number;
   timeoutMs: number;
   logLevel: string;
+  workers: number;
 }
 
 function parsePort(value: string): number {
@@ -70,7 +72,17 @@ export function registerServe(program: Command): void {
       SERVER_DEFAULTS.timeoutMs,
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent (JSON lines on stdout)', 'info')
+    .option(
+      '--workers <n>',
+      'processes sharing the port, each with its own model and --concurrency',
+      parsePositiveInteger,
+      1,
+    )
     .action(async (flags: ServeFlags) => {
+      if (flags.workers > 1 && isPrimary()) {
+        forkWorkers(flags.workers, (message) => process.stderr.write(`antispoof serve: ${message}\n`));
+        return;
+      }
       // An empty variable (e.g. an unset secret in a unit file) must not silently disable authentication.
       const envKey = process.env.ANTISPOOF_API_KEY;
       if (flags.apiKey === undefined && envKey !== undefined && envKey.length === 0)

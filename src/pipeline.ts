@@ -36,6 +36,7 @@ export interface FaceResult {
 export interface CheckResult {
   width: number;
   height: number;
+  /** Largest face first. */
   faces: FaceResult[];
 }
 

@@ -63,11 +63,7 @@ export class LivenessSession {
         !track.state.ready || fusedScore === null ? 'retry' : fusedScore >= this.checker.threshold ? 'live' : 'spoof';
       return { ...face, trackId: track.id, fusedScore, goodFrames: track.state.frames, decision };
     });
-    const largest = faces.reduce<TrackedFace | undefined>(
-      (best, face) => (!best || face.box.width * face.box.height > best.box.width * best.box.height ? face : best),
-      undefined,
-    );
-    return { timestampMs, width: result.width, height: result.height, faces, decision: largest?.decision ?? 'retry' };
+    return { timestampMs, width: result.width, height: result.height, faces, decision: faces[0]?.decision ?? 'retry' };
   }
 }
 

@@ -33,7 +33,7 @@ export async function checkFrames(checker: LivenessChecker, files: string[], fps
   for (const [index, file] of files.entries()) {
     try {
       const update = await session.push(file, (index * 1000) / fps);
-      const primary = update.faces.find((face) => face.decision === update.decision) ?? update.faces[0];
+      const primary = update.faces[0]; // largest first: the face the decision is about
       last = {
         decision: update.decision,
         fusedScore: primary?.fusedScore ?? null,

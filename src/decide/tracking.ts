@@ -1,12 +1,12 @@
+import { intersectionOverUnion, type Corners } from '../detect/nms.js';
 import type { Box } from '../types.js';
 
-export function intersectionOverUnion(a: Box, b: Box): number {
-  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (width <= 0 || height <= 0) return 0;
-  const intersection = width * height;
-  return intersection / (a.width * a.height + b.width * b.height - intersection);
-}
+const corners = (box: Box): Corners => ({
+  xMin: box.x,
+  yMin: box.y,
+  xMax: box.x + box.width,
+  yMax: box.y + box.height,
+});
 
 export interface Track<T> {
   id: number;
@@ -35,7 +35,7 @@ export class FaceTracker<T> {
     const pairs: Array<{ face: number; track: Track<T>; iou: number }> = [];
     boxes.forEach((box, face) => {
       for (const track of this.tracks) {
-        const iou = intersectionOverUnion(box, track.box);
+        const iou = intersectionOverUnion(corners(box), corners(track.box));
         if (iou >= this.minIou) pairs.push({ face, track, iou });
       }
     });

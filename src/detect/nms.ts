@@ -1,6 +1,9 @@
 import type { RawDetection } from './decode.js';
 
-export function intersectionOverUnion(a: RawDetection, b: RawDetection): number {
+/** A box by its corners: what detections carry, and what tracking converts its boxes to. */
+export type Corners = Pick<RawDetection, 'xMin' | 'yMin' | 'xMax' | 'yMax'>;
+
+export function intersectionOverUnion(a: Corners, b: Corners): number {
   const ix = Math.min(a.xMax, b.xMax) - Math.max(a.xMin, b.xMin);
   const iy = Math.min(a.yMax, b.yMax) - Math.max(a.yMin, b.yMin);
   if (ix <= 0 || iy <= 0) return 0;

@@ -1,4 +1,4 @@
-import { createClassifier, type Classifier } from './classify/index.js';
+import { createClassifier, streamThresholdFor, type Classifier } from './classify/index.js';
 import type { QualityLimits } from './decide/index.js';
 import { createFaceDetector, type FaceDetector } from './detect/index.js';
 import { decodeImage, type ImageInput } from './image/decode.js';
@@ -10,8 +10,16 @@ export type { CheckOptions, CheckResult, FaceResult } from './pipeline.js';
 export interface LivenessCheckerOptions {
   /** Classifier: an .onnx with its card next to it, or a card .json. Default: the shipped model. */
   model?: string;
-  /** P(live) at or above which a face is live. Default: the model card's threshold. */
+  /**
+   * P(live) at or above which a face is live. Default: the model card's threshold. Given, it is also the stream
+   * threshold unless `streamThreshold` is given too.
+   */
   threshold?: number;
+  /**
+   * Fused P(live) at or above which a LivenessSession decides live. Default: `threshold` if given, else the card's
+   * `threshold.stream.live`, else its frame threshold.
+   */
+  streamThreshold?: number;
   /** onnxruntime intra-op threads per session. */
   threads?: number;
   detectorModel?: string;
@@ -24,7 +32,10 @@ export interface LivenessCheckerOptions {
 }
 
 export interface LivenessChecker {
+  /** Single-frame threshold: a face is live when its P(live) >= threshold. */
   readonly threshold: number;
+  /** Threshold for the fused P(live) of a frame sequence (LivenessSession, checkStream). */
+  readonly streamThreshold: number;
   readonly classifier: Classifier;
   check(input: ImageInput | RgbImage, options?: CheckOptions): Promise<CheckResult>;
   /** Faces of an already decoded image (used by streams and by `prepare`). */
@@ -50,8 +61,10 @@ export async function createLivenessChecker(options: LivenessCheckerOptions = {}
     throw error;
   }
   let pipeline: FacePipeline;
+  let streamThreshold: number;
   try {
     pipeline = createFacePipeline(detector, classifier, options);
+    streamThreshold = streamThresholdFor(classifier.card, options);
   } catch (error) {
     await Promise.all([classifier.close(), detector.close()]);
     throw error;
@@ -60,6 +73,7 @@ export async function createLivenessChecker(options: LivenessCheckerOptions = {}
 
   return {
     threshold,
+    streamThreshold,
     classifier,
     checkImage,
     async check(input, checkOptions) {

@@ -9,7 +9,13 @@ export {
 export { decodeImage, DEFAULT_MAX_PIXELS, type ImageInput, type RawPixels } from './image/decode.js';
 export { createFaceDetector, type FaceDetector, type FaceDetectorOptions } from './detect/index.js';
 export { cropFace, type CropOptions } from './crop/index.js';
-export { createClassifier, readModelCard, type Classifier, type ModelCard } from './classify/index.js';
+export {
+  createClassifier,
+  readModelCard,
+  type Classifier,
+  type ModelCard,
+  type StreamThreshold,
+} from './classify/index.js';
 export {
   DEFAULT_QUALITY_LIMITS,
   type QualityLimits,

@@ -9,6 +9,8 @@ import type { RgbImage } from './types.js';
 export interface StreamOptions extends Partial<FusionOptions> {
   /** A face unseen for longer than this starts over as a new person. */
   maxGapMs?: number;
+  /** Fused P(live) at or above which the decision is live. Default: the checker's `streamThreshold`. */
+  threshold?: number;
 }
 
 export interface TrackedFace extends FaceResult {
@@ -31,18 +33,28 @@ export interface StreamUpdate {
 
 /**
  * Liveness over a sequence of frames: per-frame scores of each tracked face fused in log-odds. Frames that fail
- * the quality gate add no evidence. Feed frames in time order.
+ * the quality gate add no evidence. Feed frames in time order. The fused score is compared with the stream
+ * threshold (the card's `threshold.stream`), not the single-frame one: fusion narrows the score distribution, so
+ * one threshold would sit at a different operating point on frames and on sequences.
  */
 export class LivenessSession {
   private readonly tracker: FaceTracker<ScoreFusion>;
   private lastTimestamp = -Infinity;
   private readonly fusion: FusionOptions;
+  /** Fused P(live) at or above which a face is decided live. */
+  readonly threshold: number;
 
   constructor(
     private readonly checker: LivenessChecker,
     options: StreamOptions = {},
   ) {
-    this.fusion = { ...DEFAULT_FUSION, ...options };
+    this.threshold = options.threshold ?? checker.streamThreshold;
+    if (!(this.threshold >= 0 && this.threshold <= 1))
+      throw new AntispoofError('INVALID_INPUT', `stream threshold must be in [0, 1], got ${String(this.threshold)}`);
+    this.fusion = {
+      minFrames: options.minFrames ?? DEFAULT_FUSION.minFrames,
+      window: options.window ?? DEFAULT_FUSION.window,
+    };
     this.tracker = new FaceTracker(() => new ScoreFusion(this.fusion), 0.3, options.maxGapMs ?? 1000);
   }
 
@@ -60,7 +72,7 @@ export class LivenessSession {
       if (face.reasons.length === 0) track.state.add(face.score);
       const fusedScore = track.state.score;
       const decision: Verdict =
-        !track.state.ready || fusedScore === null ? 'retry' : fusedScore >= this.checker.threshold ? 'live' : 'spoof';
+        !track.state.ready || fusedScore === null ? 'retry' : fusedScore >= this.threshold ? 'live' : 'spoof';
       return { ...face, trackId: track.id, fusedScore, goodFrames: track.state.frames, decision };
     });
     return { timestampMs, width: result.width, height: result.height, faces, decision: faces[0]?.decision ?? 'retry' };

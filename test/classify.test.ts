@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createClassifier } from '../src/classify/index.js';
+import { createClassifier, validateModelCard } from '../src/classify/index.js';
 import { AntispoofError } from '../src/errors.js';
 import { solidImage } from './helpers/images.js';
 import { TINY_SIZE, tinyLiveProbability, writeTinyModel } from './helpers/tiny-model.js';
@@ -65,5 +65,48 @@ describe('classifier', () => {
     const lonely = join(noCard.dir, 'lonely.onnx');
     writeFileSync(lonely, Buffer.alloc(1));
     await expect(createClassifier({ model: lonely })).rejects.toMatchObject({ code: 'MODEL_CARD_INVALID' });
+  });
+});
+
+describe('model card threshold.stream', () => {
+  const card = (stream: unknown) => {
+    const { cardFile } = writeTinyModel();
+    const raw = JSON.parse(readFileSync(cardFile, 'utf8')) as { threshold: Record<string, unknown> };
+    return { ...raw, threshold: { ...raw.threshold, stream } };
+  };
+
+  it('is optional and kept when valid', () => {
+    const { cardFile } = writeTinyModel();
+    expect(validateModelCard(JSON.parse(readFileSync(cardFile, 'utf8')), cardFile).threshold.stream).toBeUndefined();
+    const measured = { rule: 'lowest threshold with pooled APCER <= 0.05 on fused sequence scores', n: 12 };
+    expect(validateModelCard(card({ live: 0.7, measured }), 'c.json').threshold.stream).toEqual({
+      live: 0.7,
+      measured,
+    });
+    expect(validateModelCard(card({ live: 0 }), 'c.json').threshold.stream).toEqual({ live: 0 });
+  });
+
+  it('is rejected with a message naming the bad field', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [0.7, /model card c\.json: "threshold\.stream" must be an object \{ live, measured \}/],
+      [null, /"threshold\.stream" must be an object/],
+      [[0.7], /"threshold\.stream" must be an object/],
+      [{}, /"threshold\.stream\.live" must be a number in \[0, 1\]/],
+      [{ live: 1.2 }, /"threshold\.stream\.live" must be a number in \[0, 1\]/],
+      [{ live: '0.7' }, /"threshold\.stream\.live" must be a number in \[0, 1\]/],
+      [{ live: 0.7, measured: 'by hand' }, /"threshold\.stream\.measured" must be an object/],
+    ];
+    for (const [stream, message] of cases) {
+      expect(() => validateModelCard(card(stream), 'c.json')).toThrow(AntispoofError);
+      expect(() => validateModelCard(card(stream), 'c.json')).toThrow(message);
+    }
+  });
+
+  it('stops a classifier from loading when invalid', async () => {
+    const { modelFile } = writeTinyModel({ cardOverrides: { threshold: { live: 0.5, stream: { live: -1 } } } });
+    await expect(createClassifier({ model: modelFile })).rejects.toMatchObject({
+      code: 'MODEL_CARD_INVALID',
+      message: expect.stringContaining('"threshold.stream.live" must be a number in [0, 1]'),
+    });
   });
 });

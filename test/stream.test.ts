@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLivenessChecker, LivenessSession, checkStream, type LivenessChecker } from '../src/index.js';
+import {
+  createLivenessChecker,
+  LivenessSession,
+  checkStream,
+  type CheckResult,
+  type LivenessChecker,
+} from '../src/index.js';
 import { ScoreFusion, logit, sigmoid } from '../src/decide/fusion.js';
 import { FaceTracker } from '../src/decide/tracking.js';
 import { patternImage } from './helpers/images.js';
@@ -78,5 +84,122 @@ describe('LivenessSession', () => {
       updates.push(update);
     expect(updates).toHaveLength(3);
     expect(updates.every((update) => update.decision === 'retry' && update.faces.length === 0)).toBe(true);
+  });
+});
+
+/** A checker that answers one face of a fixed P(live) on every frame: no model, exact scores. */
+function fakeChecker(score: number, thresholds: { threshold: number; streamThreshold: number }): LivenessChecker {
+  const result: CheckResult = {
+    width: 200,
+    height: 200,
+    faces: [
+      {
+        box: { x: 50, y: 50, width: 100, height: 100 },
+        detectionScore: 0.9,
+        keypoints: [],
+        score,
+        verdict: score >= thresholds.threshold ? 'live' : 'spoof',
+        reasons: [],
+        quality: { faceSize: 100, brightness: 120, sharpness: 50, outsideFraction: 0 },
+      },
+    ],
+  };
+  return {
+    ...thresholds,
+    classifier: undefined as never,
+    check: async () => result,
+    checkImage: async () => result,
+    close: async () => {},
+  };
+}
+
+async function finalDecision(session: LivenessSession, frames = 3): Promise<string> {
+  let decision = 'retry';
+  for (let i = 0; i < frames; i++) decision = (await session.push(Buffer.alloc(0), i * 100)).decision;
+  return decision;
+}
+
+describe('stream threshold', () => {
+  it("decides on the checker's stream threshold, not its frame threshold", async () => {
+    // Every frame scores 0.7: live for the frame threshold 0.5, spoof for the stream threshold 0.8.
+    const checker = fakeChecker(0.7, { threshold: 0.5, streamThreshold: 0.8 });
+    const session = new LivenessSession(checker, { minFrames: 3 });
+    expect(session.threshold).toBe(0.8);
+    const update = await session.push(Buffer.alloc(0), 0);
+    expect(update.faces[0]!.verdict).toBe('live');
+    expect(await finalDecision(session)).toBe('spoof');
+    expect(
+      await finalDecision(
+        new LivenessSession(fakeChecker(0.7, { threshold: 0.9, streamThreshold: 0.6 }), { minFrames: 3 }),
+      ),
+    ).toBe('live');
+  });
+
+  it("takes an explicit StreamOptions threshold over the checker's", async () => {
+    const checker = fakeChecker(0.7, { threshold: 0.5, streamThreshold: 0.8 });
+    const session = new LivenessSession(checker, { minFrames: 3, threshold: 0.65 });
+    expect(session.threshold).toBe(0.65);
+    expect(await finalDecision(session)).toBe('live');
+  });
+
+  it('refuses a stream threshold outside [0, 1]', () => {
+    const checker = fakeChecker(0.7, { threshold: 0.5, streamThreshold: 0.8 });
+    for (const threshold of [-0.1, 1.5, Number.NaN])
+      expect(() => new LivenessSession(checker, { threshold })).toThrow(/stream threshold must be in \[0, 1\]/);
+  });
+
+  describe('createLivenessChecker', () => {
+    const withStream = () =>
+      writeTinyModel({
+        cardOverrides: { threshold: { live: 0.5, stream: { live: 0.75, measured: { rule: 'test' } } } },
+      });
+
+    it('reads threshold.stream from the card; without one, streams use the frame threshold', async () => {
+      const carded = await createLivenessChecker({ model: withStream().modelFile });
+      const plain = await createLivenessChecker({ model: writeTinyModel({ threshold: 0.4 }).modelFile });
+      try {
+        expect(carded.threshold).toBe(0.5);
+        expect(carded.streamThreshold).toBe(0.75);
+        expect(new LivenessSession(carded).threshold).toBe(0.75);
+        expect(plain.streamThreshold).toBe(0.4);
+      } finally {
+        await Promise.all([carded.close(), plain.close()]);
+      }
+    });
+
+    it('lets an explicit threshold override both card thresholds, and streamThreshold override the stream one', async () => {
+      const { modelFile } = withStream();
+      const one = await createLivenessChecker({ model: modelFile, threshold: 0.6 });
+      const both = await createLivenessChecker({ model: modelFile, threshold: 0.6, streamThreshold: 0.3 });
+      const streamOnly = await createLivenessChecker({ model: modelFile, streamThreshold: 0.9 });
+      try {
+        expect([one.threshold, one.streamThreshold]).toEqual([0.6, 0.6]);
+        expect([both.threshold, both.streamThreshold]).toEqual([0.6, 0.3]);
+        expect([streamOnly.threshold, streamOnly.streamThreshold]).toEqual([0.5, 0.9]);
+      } finally {
+        await Promise.all([one.close(), both.close(), streamOnly.close()]);
+      }
+      await expect(createLivenessChecker({ model: modelFile, streamThreshold: 2 })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('stream threshold must be in [0, 1]'),
+      });
+    });
+
+    it("decides a real frame sequence at the card's stream threshold", async () => {
+      const live = patternImage(120, 120, (x, y, c) => (c === 0 ? 220 : 40 + ((x * 37 + y * 91) % 64)));
+      const strict = await createLivenessChecker({
+        model: writeTinyModel({ cardOverrides: { threshold: { live: 0.5, stream: { live: 0.9999 } } } }).modelFile,
+      });
+      try {
+        const session = new LivenessSession(strict, { minFrames: 2 });
+        const first = await session.push(live, 0, { wholeImage: true });
+        const second = await session.push(live, 100, { wholeImage: true });
+        expect(first.faces[0]!.verdict).toBe('live');
+        expect(second.faces[0]!.fusedScore).toBeLessThan(0.9999);
+        expect(second.decision).toBe('spoof');
+      } finally {
+        await strict.close();
+      }
+    });
   });
 });

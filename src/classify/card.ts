@@ -36,10 +36,22 @@ export interface ModelCard {
     live: number;
     /** How the threshold was chosen and the error rates it was measured at. */
     measured?: Record<string, unknown>;
+    /**
+     * Threshold for the fused score of a frame sequence (LivenessSession). Fusion narrows the score distribution,
+     * so the single-frame threshold lands at another operating point on sequences; absent, streams use `live`.
+     */
+    stream?: StreamThreshold;
   };
   training?: Record<string, unknown>;
   license?: string;
   [extra: string]: unknown;
+}
+
+export interface StreamThreshold {
+  /** A sequence is live when its fused P(live) >= live. */
+  live: number;
+  /** How it was chosen (rule, sources, sequence length) and the rates it was measured at. */
+  measured?: Record<string, unknown>;
 }
 
 function fail(cardFile: string, what: string): never {
@@ -79,7 +91,24 @@ export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
     fail(cardFile, '"crop.scale" must be a number in [1, 4]');
   if (!card.threshold || !isFiniteNumber(card.threshold.live) || card.threshold.live < 0 || card.threshold.live > 1)
     fail(cardFile, '"threshold.live" must be a number in [0, 1]');
+  if (card.threshold.stream !== undefined) validateStreamThreshold(card.threshold.stream, cardFile);
   return { version: '0', ...card } as ModelCard;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function validateStreamThreshold(stream: unknown, cardFile: string): void {
+  if (!isPlainObject(stream))
+    fail(
+      cardFile,
+      '"threshold.stream" must be an object { live, measured } (or be left out: streams then use "threshold.live")',
+    );
+  if (!isFiniteNumber(stream.live) || stream.live < 0 || stream.live > 1)
+    fail(cardFile, '"threshold.stream.live" must be a number in [0, 1]');
+  if (stream.measured !== undefined && !isPlainObject(stream.measured))
+    fail(cardFile, '"threshold.stream.measured" must be an object');
 }
 
 export async function readModelCard(cardFile: string): Promise<ModelCard> {
@@ -98,6 +127,21 @@ export async function readModelCard(cardFile: string): Promise<ModelCard> {
     throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
   }
   return validateModelCard(raw, cardFile);
+}
+
+/**
+ * The threshold a stream's fused score is compared with: an explicit `streamThreshold`, else an explicit
+ * `threshold` (a user's one number then governs frames and streams alike), else the card's `threshold.stream.live`,
+ * else its single-frame `threshold.live`.
+ */
+export function streamThresholdFor(
+  card: ModelCard,
+  options: { threshold?: number; streamThreshold?: number } = {},
+): number {
+  const threshold = options.streamThreshold ?? options.threshold ?? card.threshold.stream?.live ?? card.threshold.live;
+  if (!(threshold >= 0 && threshold <= 1))
+    throw new AntispoofError('INVALID_INPUT', `stream threshold must be in [0, 1], got ${String(threshold)}`);
+  return threshold;
 }
 
 /** The card of a model lives next to it: models/x.onnx -> models/x.json; an INT8 file shares its FP32 card name. */

@@ -1,3 +1,4 @@
+import { streamThresholdFor } from '../../src/classify/card.js';
 import type { Classifier } from '../../src/classify/classifier.js';
 import type { LivenessChecker } from '../../src/check.js';
 import type { FaceDetector } from '../../src/detect/detector.js';
@@ -6,7 +7,10 @@ import { createFacePipeline, type PipelineOptions, type StageTimings } from '../
 import type { RgbImage } from '../../src/types.js';
 
 export type FrameTimings = StageTimings;
-export type BrowserCheckerOptions = PipelineOptions;
+export interface BrowserCheckerOptions extends PipelineOptions {
+  /** Threshold for the fused score of LivenessSession; default as createLivenessChecker's. */
+  streamThreshold?: number;
+}
 
 export interface BrowserLivenessChecker extends LivenessChecker {
   /** Timings of the last checkImage call. */
@@ -26,6 +30,7 @@ export function createBrowserChecker(
   const pipeline = createFacePipeline(detector, classifier, options);
   return {
     threshold: pipeline.threshold,
+    streamThreshold: streamThresholdFor(classifier.card, options),
     classifier,
     lastTimings: pipeline.lastTimings,
     checkImage: pipeline.checkImage,

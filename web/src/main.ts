@@ -97,7 +97,8 @@ async function start(): Promise<void> {
   video.srcObject = stream;
   await video.play();
   setStatus(
-    `${classifier.card.name} ${classifier.card.version} · threshold ${checker.threshold} · ` +
+    `${classifier.card.name} ${classifier.card.version} · threshold ${checker.threshold} ` +
+      `(stream ${checker.streamThreshold}) · ` +
       `everything runs in this page, nothing is uploaded`,
   );
 

@@ -1,0 +1,347 @@
+// Offline analysis of frame sequences already scored once per frame (bench/stream-fusion.ts): single-frame vs fused
+// decisions at given thresholds, threshold-free EER / AUC, thresholds chosen leave-one-group-out, and the stream
+// threshold chosen on everything. Pure: numbers in, numbers out, so it is unit-tested on synthetic scores.
+import { metricsByGroup } from '../src/evaluate/groups.js';
+import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../src/evaluate/metrics.js';
+import type { OperatingPoint, PadMetrics, ScoredSample } from '../src/evaluate/types.js';
+
+export interface SequenceScores {
+  source: string;
+  subject: string;
+  label: 'live' | 'spoof';
+  /** PAI species; 'none' for live. */
+  attack: string;
+  /** P(live) of the decided face on each frame that passed the quality gate: the frames the session fuses. */
+  frameScores: number[];
+  /** Frames with no usable face (none found, failed quality gate, unreadable): frame-level retries. */
+  frameRetries: number;
+  /** Fused P(live) at the last frame where the session had its minFrames good frames; null: it ended in retry. */
+  fused: number | null;
+}
+
+/** Decisions at a threshold. Rates are fractions over decided samples, null where undefined. */
+export interface DecisionRates {
+  /** Decided samples (frames or sequences). */
+  n: number;
+  nLive: number;
+  nSpoof: number;
+  /** Samples answered 'retry': not in n. */
+  retry: number;
+  apcer: number | null;
+  /** Worst PAI species' APCER. */
+  apcerWorst: number | null;
+  bpcer: number | null;
+  /** Wrong decisions / decided samples. */
+  error: number | null;
+  /** (apcerWorst + bpcer) / 2. */
+  acer: number | null;
+}
+
+export interface ThresholdFree {
+  n: number;
+  eer: number | null;
+  auc: number | null;
+}
+
+export interface FrameVsFused<T> {
+  frame: T;
+  fused: T;
+}
+
+export interface HeldOutFold extends FrameVsFused<DecisionRates> {
+  heldOut: string;
+  /** Lowest threshold with APCER <= target on the other groups' frames. */
+  frameThreshold: number;
+  /** Lowest threshold with APCER <= target on the other groups' fused sequences. */
+  streamThreshold: number;
+}
+
+export interface LeaveOneOut {
+  by: 'source' | 'subject';
+  folds: HeldOutFold[];
+  /** Groups with no fold: the other groups lack live or spoof samples to choose a threshold on. */
+  skipped: string[];
+  /** Each fold's decisions at its own thresholds, pooled over all folds. */
+  pooled: FrameVsFused<DecisionRates>;
+}
+
+export interface StreamThresholdChoice {
+  threshold: number;
+  rule: string;
+  metrics: PadMetrics;
+  bySource: Record<string, PadMetrics>;
+}
+
+export interface StreamAnalysis {
+  targetApcer: number;
+  rule: ThresholdRule;
+  sequences: number;
+  frames: number;
+  /** (a) Frame and fused decisions at the given frame threshold (and, given one, fused at a stream threshold). */
+  atThreshold: {
+    frameThreshold: number;
+    streamThreshold: number | null;
+    pooled: FrameVsFused<DecisionRates> & { fusedAtStream: DecisionRates | null };
+    bySource: Record<string, FrameVsFused<DecisionRates> & { fusedAtStream: DecisionRates | null }>;
+  };
+  /** (b) Frame-level vs sequence-level EER and AUC. */
+  thresholdFree: {
+    pooled: FrameVsFused<ThresholdFree>;
+    bySource: Record<string, FrameVsFused<ThresholdFree>>;
+  };
+  /** (c) Thresholds chosen without the held-out group, applied to it. */
+  leaveOneOut: LeaveOneOut;
+  /** (d) The stream threshold chosen on all sequences by the same rule; null without live and spoof sequences. */
+  streamThreshold: StreamThresholdChoice | null;
+}
+
+/**
+ * How a threshold is chosen from scores with a target APCER. 'lowest': the lowest threshold with pooled APCER <=
+ * target (the rule of the shipped card's frame threshold; it spends the whole APCER budget even where a higher
+ * threshold rejects no more live samples). 'safest': the same lowest BPCER, then the highest threshold that keeps
+ * it, i.e. the fewest attacks accepted at that BPCER.
+ */
+export type ThresholdRule = 'lowest' | 'safest';
+
+export function thresholdRuleText(rule: ThresholdRule, targetApcer: number): string {
+  return rule === 'lowest'
+    ? `lowest threshold with pooled APCER <= ${targetApcer}`
+    : `lowest BPCER with pooled APCER <= ${targetApcer}, then the highest threshold at that BPCER`;
+}
+
+/** A threshold by `rule`; null without both live and spoof samples. */
+export function chooseThreshold(
+  rows: readonly ScoredSample[],
+  targetApcer: number,
+  rule: ThresholdRule = 'lowest',
+): OperatingPoint | null {
+  const point = thresholdForApcer(rows, targetApcer);
+  if (!point || rule === 'lowest') return point;
+  return thresholdForBpcer(rows, point.bpcer) ?? point;
+}
+
+export interface AnalysisOptions {
+  /** The single-frame threshold to compare at (the card's). */
+  frameThreshold: number;
+  /** A stream threshold to compare at as well (the card's, when it has one). */
+  streamThreshold?: number;
+  /** Thresholds are the lowest with pooled APCER <= this. Default 0.05, the rule of the shipped card. */
+  targetApcer?: number;
+  /** Hold out one source (default) or one subject at a time. */
+  leaveOut?: 'source' | 'subject';
+  /** How thresholds are chosen (c, d); default 'lowest'. */
+  rule?: ThresholdRule;
+}
+
+const row = (s: SequenceScores, score: number): ScoredSample => ({
+  score,
+  label: s.label,
+  attack: s.attack,
+  source: s.source,
+  subject: s.subject,
+});
+
+/** One scored sample per good frame. */
+export function frameRows(sequences: readonly SequenceScores[]): ScoredSample[] {
+  return sequences.flatMap((s) => s.frameScores.map((score) => row(s, score)));
+}
+
+/** One scored sample per decided sequence (its fused score). */
+export function sequenceRows(sequences: readonly SequenceScores[]): ScoredSample[] {
+  return sequences.flatMap((s) => (s.fused === null ? [] : [row(s, s.fused)]));
+}
+
+const frameRetries = (sequences: readonly SequenceScores[]) => sequences.reduce((sum, s) => sum + s.frameRetries, 0);
+const sequenceRetries = (sequences: readonly SequenceScores[]) => sequences.filter((s) => s.fused === null).length;
+
+/** Decision rates of `rows` accepted at score >= threshold, with `retry` undecided samples beside them. */
+export function decisionRates(rows: readonly ScoredSample[], threshold: number, retry: number): DecisionRates {
+  const m = computeMetrics(rows, threshold);
+  return {
+    n: m.n,
+    nLive: m.nLive,
+    nSpoof: m.nSpoof,
+    retry,
+    apcer: m.apcer,
+    apcerWorst: m.apcerWorst,
+    bpcer: m.bpcer,
+    error: m.accuracy === null ? null : 1 - m.accuracy,
+    acer: m.acer,
+  };
+}
+
+function thresholdFree(rows: readonly ScoredSample[]): ThresholdFree {
+  const m = computeMetrics(rows, 0.5); // EER and AUC do not depend on the threshold
+  return { n: m.n, eer: m.eer, auc: m.auc };
+}
+
+function groupBy(sequences: readonly SequenceScores[], key: 'source' | 'subject'): Map<string, SequenceScores[]> {
+  const groups = new Map<string, SequenceScores[]>();
+  for (const s of sequences) groups.set(s[key], [...(groups.get(s[key]) ?? []), s]);
+  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function atThreshold(sequences: readonly SequenceScores[], options: AnalysisOptions) {
+  const fusedRows = sequenceRows(sequences);
+  return {
+    frame: decisionRates(frameRows(sequences), options.frameThreshold, frameRetries(sequences)),
+    fused: decisionRates(fusedRows, options.frameThreshold, sequenceRetries(sequences)),
+    fusedAtStream:
+      options.streamThreshold === undefined
+        ? null
+        : decisionRates(fusedRows, options.streamThreshold, sequenceRetries(sequences)),
+  };
+}
+
+/**
+ * Leave one group out: for each group G, the frame threshold and the stream threshold are each the lowest with
+ * pooled APCER <= target on the OTHER groups' frames / fused sequences, and are applied to G. Each sample's
+ * decision is made at its own fold's thresholds; the decisions are pooled over all folds (accepted -> score 1,
+ * rejected -> 0, measured at 0.5) so the rates describe thresholds that never saw the data they decide.
+ */
+export function leaveOneOut(
+  sequences: readonly SequenceScores[],
+  targetApcer: number,
+  by: 'source' | 'subject' = 'source',
+  rule: ThresholdRule = 'lowest',
+): LeaveOneOut {
+  const folds: HeldOutFold[] = [];
+  const skipped: string[] = [];
+  const pooledFrames: ScoredSample[] = [];
+  const pooledFused: ScoredSample[] = [];
+  let pooledFrameRetries = 0;
+  let pooledFusedRetries = 0;
+  const decided = (rows: ScoredSample[], threshold: number) =>
+    rows.map((r) => ({ ...r, score: r.score >= threshold ? 1 : 0 }));
+  for (const [name, heldOut] of groupBy(sequences, by)) {
+    const others = sequences.filter((s) => s[by] !== name);
+    const frameThreshold = chooseThreshold(frameRows(others), targetApcer, rule);
+    const streamThreshold = chooseThreshold(sequenceRows(others), targetApcer, rule);
+    if (!frameThreshold || !streamThreshold) {
+      skipped.push(name);
+      continue;
+    }
+    const frames = frameRows(heldOut);
+    const fused = sequenceRows(heldOut);
+    folds.push({
+      heldOut: name,
+      frameThreshold: frameThreshold.threshold,
+      streamThreshold: streamThreshold.threshold,
+      frame: decisionRates(frames, frameThreshold.threshold, frameRetries(heldOut)),
+      fused: decisionRates(fused, streamThreshold.threshold, sequenceRetries(heldOut)),
+    });
+    pooledFrames.push(...decided(frames, frameThreshold.threshold));
+    pooledFused.push(...decided(fused, streamThreshold.threshold));
+    pooledFrameRetries += frameRetries(heldOut);
+    pooledFusedRetries += sequenceRetries(heldOut);
+  }
+  return {
+    by,
+    folds,
+    skipped,
+    pooled: {
+      frame: decisionRates(pooledFrames, 0.5, pooledFrameRetries),
+      fused: decisionRates(pooledFused, 0.5, pooledFusedRetries),
+    },
+  };
+}
+
+/** The stream threshold chosen by `rule` on all fused sequences, with the rates there. */
+export function chooseStreamThreshold(
+  sequences: readonly SequenceScores[],
+  targetApcer: number,
+  rule: ThresholdRule = 'lowest',
+): StreamThresholdChoice | null {
+  const rows = sequenceRows(sequences);
+  const point = chooseThreshold(rows, targetApcer, rule);
+  if (!point) return null;
+  return {
+    threshold: point.threshold,
+    rule: `${thresholdRuleText(rule, targetApcer)} on fused sequence scores`,
+    metrics: computeMetrics(rows, point.threshold),
+    bySource: metricsByGroup(rows, point.threshold, 'source'),
+  };
+}
+
+export function analyseStreams(sequences: readonly SequenceScores[], options: AnalysisOptions): StreamAnalysis {
+  const targetApcer = options.targetApcer ?? 0.05;
+  const bySource = groupBy(sequences, 'source');
+  const free = (list: readonly SequenceScores[]) => ({
+    frame: thresholdFree(frameRows(list)),
+    fused: thresholdFree(sequenceRows(list)),
+  });
+  return {
+    targetApcer,
+    rule: options.rule ?? 'lowest',
+    sequences: sequences.length,
+    frames: sequences.reduce((sum, s) => sum + s.frameScores.length + s.frameRetries, 0),
+    atThreshold: {
+      frameThreshold: options.frameThreshold,
+      streamThreshold: options.streamThreshold ?? null,
+      pooled: atThreshold(sequences, options),
+      bySource: Object.fromEntries([...bySource].map(([name, list]) => [name, atThreshold(list, options)])),
+    },
+    thresholdFree: {
+      pooled: free(sequences),
+      bySource: Object.fromEntries([...bySource].map(([name, list]) => [name, free(list)])),
+    },
+    leaveOneOut: leaveOneOut(sequences, targetApcer, options.leaveOut ?? 'source', options.rule),
+    streamThreshold: chooseStreamThreshold(sequences, targetApcer, options.rule),
+  };
+}
+
+/** `threshold.stream` of a model card, as `--write-card` stores it. */
+export function streamThresholdEntry(
+  analysis: StreamAnalysis,
+  setup: {
+    sources: string[];
+    subjects?: string[];
+    sequenceLength: number;
+    minFrames: number;
+    window: number;
+    tracking: string;
+  },
+): { live: number; measured: Record<string, unknown> } | null {
+  const choice = analysis.streamThreshold;
+  if (!choice) return null;
+  const m = choice.metrics;
+  const pick = (r: DecisionRates) => ({
+    n: r.n,
+    retry: r.retry,
+    apcer: r.apcer,
+    bpcer: r.bpcer,
+    error: r.error,
+    acer: r.acer,
+  });
+  const loo = analysis.leaveOneOut;
+  return {
+    live: choice.threshold,
+    measured: {
+      rule: choice.rule,
+      sources: setup.sources,
+      ...(setup.subjects ? { subjects: setup.subjects } : {}),
+      sequenceLength: setup.sequenceLength,
+      fusion: { minFrames: setup.minFrames, window: setup.window, tracking: setup.tracking },
+      n: m.n,
+      nLive: m.nLive,
+      nSpoof: m.nSpoof,
+      retry: analysis.atThreshold.pooled.fused.retry,
+      apcer: m.apcer,
+      bpcer: m.bpcer,
+      eer: m.eer,
+      auc: m.auc,
+      perSource: Object.fromEntries(
+        Object.entries(choice.bySource).map(([name, s]) => [
+          name,
+          { n: s.n, apcer: s.apcer, bpcer: s.bpcer, eer: s.eer, auc: s.auc },
+        ]),
+      ),
+      [loo.by === 'source' ? 'leaveOneSourceOut' : 'leaveOneSubjectOut']: {
+        rule: `thresholds chosen by the same rule on the other ${loo.by}s, applied to the held-out one; decisions pooled`,
+        frame: pick(loo.pooled.frame),
+        fused: pick(loo.pooled.fused),
+        skipped: loo.skipped,
+      },
+    },
+  };
+}

@@ -33,14 +33,20 @@ function chooseModel(): string {
   }
 }
 
-/** Resident set size of a process in MB, from /proc (Linux). */
-function rssMb(pid: number): string {
+/** Resident set size of a process and its children (the --workers), in bytes, from /proc (Linux); NaN elsewhere. */
+function rssBytes(pid: number): number {
   try {
     const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? `${(Number(kb) / 1024).toFixed(1)} MB` : 'n/a';
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    return (kb ? Number(kb) * 1024 : Number.NaN) + children.reduce((sum, child) => sum + rssBytes(Number(child)), 0);
   } catch {
-    return 'n/a';
+    return Number.NaN;
   }
+}
+
+function rssMb(pid: number): string {
+  const bytes = rssBytes(pid);
+  return Number.isNaN(bytes) ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
 const model = chooseModel();
@@ -81,6 +87,9 @@ try {
       `${connections} connections, ${duration} s, loopback`,
   );
 
+  // RSS every second: a leak grows steadily; caches and arenas rise in the first seconds and then stay flat.
+  const rssSeries: number[] = [];
+  const sampler = setInterval(() => rssSeries.push(rssBytes(server.pid!) / 2 ** 20), 1000);
   const result = await autocannon({
     url: `${url}/v1/check`,
     method: 'POST',
@@ -98,7 +107,20 @@ try {
     `latency:       p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
   );
   console.log(`errors:        ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}`);
+  clearInterval(sampler);
   console.log(`server RSS:    ${rssBefore} before, ${rssMb(server.pid!)} after`);
+  console.log(
+    `RSS each 5 s:  ${rssSeries
+      .filter((_, i) => i % 5 === 4)
+      .map((mb) => mb.toFixed(0))
+      .join(' ')} MB`,
+  );
+  const settled = rssSeries.slice(Math.min(10, rssSeries.length >> 1));
+  if (settled.length > 1)
+    console.log(
+      `RSS after 10 s: min ${Math.min(...settled).toFixed(1)} MB, max ${Math.max(...settled).toFixed(1)} MB, ` +
+        `last - first ${(settled.at(-1)! - settled[0]!).toFixed(1)} MB`,
+    );
 } finally {
   server.kill('SIGTERM');
   console.log(`server exit:   ${await exited} after SIGTERM`);

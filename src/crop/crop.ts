@@ -1,6 +1,6 @@
 import type { Box, RgbImage } from '../types.js';
 import { reflect101, squareAround, type SquareRegion } from './geometry.js';
-import { resampleTaps } from './resample.js';
+import { resampleTaps, type Taps } from './resample.js';
 
 export interface CropOptions {
   /** Square side as a multiple of the face box's longer side (the model card's crop.scale). */
@@ -21,49 +21,71 @@ export function cropFace(image: RgbImage, face: Box, options: CropOptions): RgbI
 export function cropSquare(image: RgbImage, region: SquareRegion, size: number): RgbImage {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`crop size must be a positive integer, got ${size}`);
   const { width, height, data } = image;
-  const columnTaps = resampleTaps(region.side, size);
-  const rowTaps = resampleTaps(region.side, size);
-  const imageColumn = (j: number) => reflect101(region.x + j, width);
-  const imageRow = (j: number) => reflect101(region.y + j, height);
+  const columns = packTaps(resampleTaps(region.side, size), (j) => reflect101(region.x + j, width) * 3);
+  const rows = packTaps(resampleTaps(region.side, size), (j) => j);
+  const lineLength = size * 3;
 
-  // Horizontal pass, only for region rows some output row reads.
-  const rowsNeeded = new Map<number, Float32Array>();
-  for (const taps of rowTaps)
-    for (const j of taps.indices) if (!rowsNeeded.has(j)) rowsNeeded.set(j, new Float32Array(0));
-  const columnOffsets = columnTaps.map((taps) => Int32Array.from(taps.indices, (j) => imageColumn(j) * 3));
-  for (const regionRow of rowsNeeded.keys()) {
-    const rowStart = imageRow(regionRow) * width * 3;
-    const line = new Float32Array(size * 3);
+  // Horizontal pass into one line per region row, only for the rows some output row reads. Lines are float32,
+  // and the sums run in the same order as the vertical pass below, so every caller gets identical pixels.
+  const lines = new Float32Array(region.side * lineLength);
+  const needed = new Uint8Array(region.side);
+  for (let oy = 0; oy < size; oy++)
+    for (let t = oy * rows.stride; t < oy * rows.stride + rows.counts[oy]!; t++) needed[rows.offsets[t]!] = 1;
+  for (let regionRow = 0; regionRow < region.side; regionRow++) {
+    if (!needed[regionRow]) continue;
+    const rowStart = reflect101(region.y + regionRow, height) * width * 3;
+    const lineStart = regionRow * lineLength;
     for (let ox = 0; ox < size; ox++) {
-      const { weights } = columnTaps[ox]!;
-      const offsets = columnOffsets[ox]!;
+      const first = ox * columns.stride;
+      const end = first + columns.counts[ox]!;
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let t = 0; t < weights.length; t++) {
-        const w = weights[t]!;
-        const p = rowStart + offsets[t]!;
+      for (let t = first; t < end; t++) {
+        const w = columns.weights[t]!;
+        const p = rowStart + columns.offsets[t]!;
         r += w * data[p]!;
         g += w * data[p + 1]!;
         b += w * data[p + 2]!;
       }
-      line[ox * 3] = r;
-      line[ox * 3 + 1] = g;
-      line[ox * 3 + 2] = b;
+      lines[lineStart + ox * 3] = r;
+      lines[lineStart + ox * 3 + 1] = g;
+      lines[lineStart + ox * 3 + 2] = b;
     }
-    rowsNeeded.set(regionRow, line);
   }
 
-  const out = new Uint8Array(size * size * 3);
+  const out = new Uint8Array(size * lineLength);
+  const sums = new Float64Array(lineLength);
   for (let oy = 0; oy < size; oy++) {
-    const { indices, weights } = rowTaps[oy]!;
-    const lines = Array.from(indices, (j) => rowsNeeded.get(j)!);
-    const outRow = oy * size * 3;
-    for (let k = 0; k < size * 3; k++) {
-      let value = 0;
-      for (let t = 0; t < weights.length; t++) value += weights[t]! * lines[t]![k]!;
-      out[outRow + k] = Math.min(255, Math.max(0, Math.round(value)));
+    sums.fill(0);
+    for (let t = oy * rows.stride; t < oy * rows.stride + rows.counts[oy]!; t++) {
+      const w = rows.weights[t]!;
+      const lineStart = rows.offsets[t]! * lineLength;
+      for (let k = 0; k < lineLength; k++) sums[k] = sums[k]! + w * lines[lineStart + k]!;
     }
+    const outRow = oy * lineLength;
+    for (let k = 0; k < lineLength; k++) out[outRow + k] = Math.min(255, Math.max(0, Math.round(sums[k]!)));
   }
   return { data: out, width: size, height: size };
+}
+
+interface PackedTaps {
+  /** Taps of output i at [i * stride, i * stride + counts[i]). */
+  offsets: Int32Array;
+  weights: Float32Array;
+  counts: Int32Array;
+  stride: number;
+}
+
+function packTaps(taps: Taps[], offsetOf: (regionIndex: number) => number): PackedTaps {
+  const stride = Math.max(...taps.map((t) => t.indices.length));
+  const offsets = new Int32Array(taps.length * stride);
+  const weights = new Float32Array(taps.length * stride);
+  const counts = new Int32Array(taps.length);
+  taps.forEach((t, i) => {
+    counts[i] = t.indices.length;
+    t.indices.forEach((j, k) => (offsets[i * stride + k] = offsetOf(j)));
+    weights.set(t.weights, i * stride);
+  });
+  return { offsets, weights, counts, stride };
 }

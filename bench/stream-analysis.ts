@@ -1,6 +1,6 @@
 // Offline analysis of frame sequences already scored once per frame (bench/stream-fusion.ts): single-frame vs fused
-// decisions at given thresholds, threshold-free EER / AUC, thresholds chosen leave-one-group-out, and the stream
-// threshold chosen on everything. Pure: numbers in, numbers out, so it is unit-tested on synthetic scores.
+// decisions at given thresholds, threshold-free EER / AUC, thresholds chosen leave-one-group-out, the stream
+// threshold chosen on everything, and thresholds calibrated within each group on half its sequences. Pure: numbers in, numbers out, so it is unit-tested on synthetic scores.
 import { metricsByGroup } from '../src/evaluate/groups.js';
 import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../src/evaluate/metrics.js';
 import type { OperatingPoint, PadMetrics, ScoredSample } from '../src/evaluate/types.js';
@@ -93,6 +93,36 @@ export interface StreamAnalysis {
   leaveOneOut: LeaveOneOut;
   /** (d) The stream threshold chosen on all sequences by the same rule; null without live and spoof sequences. */
   streamThreshold: StreamThresholdChoice | null;
+  /** (e) Thresholds calibrated within each group on half its sequences, applied to the other half (2-fold). */
+  perGroupCalibration: PerGroupCalibration;
+}
+
+/** Which half of a group's sequences calibrated; the other half was tested. */
+export type Half = 0 | 1;
+
+export interface CalibrationFold extends FrameVsFused<DecisionRates> {
+  calibrationHalf: Half;
+  /** Chosen by the rule on the calibration half's frames. */
+  frameThreshold: number;
+  /** Chosen by the rule on the calibration half's fused sequences. */
+  streamThreshold: number;
+}
+
+export interface CalibratedGroup extends FrameVsFused<DecisionRates> {
+  /** The source (or subject). Its rates pool the test-half decisions of its folds. */
+  group: string;
+  folds: CalibrationFold[];
+}
+
+export interface PerGroupCalibration {
+  by: 'source' | 'subject';
+  /** How sequences are split into halves. */
+  split: string;
+  groups: CalibratedGroup[];
+  /** Folds whose calibration half lacks live or spoof samples (frames or fused sequences). */
+  skipped: Array<{ group: string; calibrationHalf: Half }>;
+  /** Every fold's test-half decisions at its own thresholds, pooled over all groups and both folds. */
+  pooled: FrameVsFused<DecisionRates>;
 }
 
 /**
@@ -127,9 +157,11 @@ export interface AnalysisOptions {
   streamThreshold?: number;
   /** Thresholds are the lowest with pooled APCER <= this. Default 0.05, the rule of the shipped card. */
   targetApcer?: number;
-  /** Hold out one source (default) or one subject at a time. */
+  /** Hold out one source (default) or one subject at a time (c). */
   leaveOut?: 'source' | 'subject';
-  /** How thresholds are chosen (c, d); default 'lowest'. */
+  /** Calibrate within each source or each subject (e); default: as leaveOut. */
+  calibrateWithin?: 'source' | 'subject';
+  /** How thresholds are chosen (c, d, e); default 'lowest'. */
   rule?: ThresholdRule;
 }
 
@@ -150,6 +182,11 @@ export function frameRows(sequences: readonly SequenceScores[]): ScoredSample[] 
 export function sequenceRows(sequences: readonly SequenceScores[]): ScoredSample[] {
   return sequences.flatMap((s) => (s.fused === null ? [] : [row(s, s.fused)]));
 }
+
+/** Decisions as scores: accepted -> 1, rejected -> 0, so pooled decisions made at different thresholds are
+ * measured together at 0.5. */
+const decided = (rows: readonly ScoredSample[], threshold: number): ScoredSample[] =>
+  rows.map((r) => ({ ...r, score: r.score >= threshold ? 1 : 0 }));
 
 const frameRetries = (sequences: readonly SequenceScores[]) => sequences.reduce((sum, s) => sum + s.frameRetries, 0);
 const sequenceRetries = (sequences: readonly SequenceScores[]) => sequences.filter((s) => s.fused === null).length;
@@ -211,8 +248,6 @@ export function leaveOneOut(
   const pooledFused: ScoredSample[] = [];
   let pooledFrameRetries = 0;
   let pooledFusedRetries = 0;
-  const decided = (rows: ScoredSample[], threshold: number) =>
-    rows.map((r) => ({ ...r, score: r.score >= threshold ? 1 : 0 }));
   for (const [name, heldOut] of groupBy(sequences, by)) {
     const others = sequences.filter((s) => s[by] !== name);
     const frameThreshold = chooseThreshold(frameRows(others), targetApcer, rule);
@@ -242,6 +277,89 @@ export function leaveOneOut(
     pooled: {
       frame: decisionRates(pooledFrames, 0.5, pooledFrameRetries),
       fused: decisionRates(pooledFused, 0.5, pooledFusedRetries),
+    },
+  };
+}
+
+export const SPLIT_RULE =
+  'alternate sequences (in input order) of each (label, attack) within the group: 1st, 3rd, ... form half 0, ' +
+  '2nd, 4th, ... half 1';
+
+/** The half of each sequence by SPLIT_RULE, in the order given. */
+export function splitHalves(sequences: readonly SequenceScores[]): Half[] {
+  const seen = new Map<string, number>();
+  return sequences.map((s) => {
+    const key = `${s.label}|${s.attack}`;
+    const k = seen.get(key) ?? 0;
+    seen.set(key, k + 1);
+    return (k % 2) as Half;
+  });
+}
+
+/**
+ * Per-group calibration, split half ("calibrate the threshold on your own camera"): within each group (source, or
+ * subject) separately, its sequences are split into two halves by SPLIT_RULE. The frame threshold is chosen by
+ * `rule` on one half's frames and the stream threshold on its fused sequences; both are applied to the other half's
+ * frames and sequences. Then the halves swap, so each sequence is tested once. Decisions are pooled per group and
+ * over all groups as in leaveOneOut.
+ */
+export function perGroupCalibration(
+  sequences: readonly SequenceScores[],
+  targetApcer: number,
+  by: 'source' | 'subject' = 'source',
+  rule: ThresholdRule = 'lowest',
+): PerGroupCalibration {
+  const groups: CalibratedGroup[] = [];
+  const skipped: PerGroupCalibration['skipped'] = [];
+  const all = { frames: [] as ScoredSample[], fused: [] as ScoredSample[], frameRetries: 0, fusedRetries: 0 };
+  for (const [name, list] of groupBy(sequences, by)) {
+    const halves = splitHalves(list);
+    const half = (h: Half) => list.filter((_, i) => halves[i] === h);
+    const folds: CalibrationFold[] = [];
+    const pool = { frames: [] as ScoredSample[], fused: [] as ScoredSample[], frameRetries: 0, fusedRetries: 0 };
+    for (const calibrationHalf of [0, 1] as const) {
+      const calibration = half(calibrationHalf);
+      const test = half(calibrationHalf === 0 ? 1 : 0);
+      const frameThreshold = chooseThreshold(frameRows(calibration), targetApcer, rule);
+      const streamThreshold = chooseThreshold(sequenceRows(calibration), targetApcer, rule);
+      if (!frameThreshold || !streamThreshold) {
+        skipped.push({ group: name, calibrationHalf });
+        continue;
+      }
+      const frames = frameRows(test);
+      const fused = sequenceRows(test);
+      folds.push({
+        calibrationHalf,
+        frameThreshold: frameThreshold.threshold,
+        streamThreshold: streamThreshold.threshold,
+        frame: decisionRates(frames, frameThreshold.threshold, frameRetries(test)),
+        fused: decisionRates(fused, streamThreshold.threshold, sequenceRetries(test)),
+      });
+      pool.frames.push(...decided(frames, frameThreshold.threshold));
+      pool.fused.push(...decided(fused, streamThreshold.threshold));
+      pool.frameRetries += frameRetries(test);
+      pool.fusedRetries += sequenceRetries(test);
+    }
+    if (folds.length === 0) continue;
+    groups.push({
+      group: name,
+      folds,
+      frame: decisionRates(pool.frames, 0.5, pool.frameRetries),
+      fused: decisionRates(pool.fused, 0.5, pool.fusedRetries),
+    });
+    all.frames.push(...pool.frames);
+    all.fused.push(...pool.fused);
+    all.frameRetries += pool.frameRetries;
+    all.fusedRetries += pool.fusedRetries;
+  }
+  return {
+    by,
+    split: SPLIT_RULE,
+    groups,
+    skipped,
+    pooled: {
+      frame: decisionRates(all.frames, 0.5, all.frameRetries),
+      fused: decisionRates(all.fused, 0.5, all.fusedRetries),
     },
   };
 }
@@ -287,6 +405,12 @@ export function analyseStreams(sequences: readonly SequenceScores[], options: An
     },
     leaveOneOut: leaveOneOut(sequences, targetApcer, options.leaveOut ?? 'source', options.rule),
     streamThreshold: chooseStreamThreshold(sequences, targetApcer, options.rule),
+    perGroupCalibration: perGroupCalibration(
+      sequences,
+      targetApcer,
+      options.calibrateWithin ?? options.leaveOut ?? 'source',
+      options.rule,
+    ),
   };
 }
 

@@ -3,12 +3,17 @@
 // with the product's ScoreFusion (quality-gated frames only, as LivenessSession does), and the analysis of
 // bench/stream-analysis.ts compares frame and fused decisions: (a) at the card's thresholds, (b) threshold-free
 // (EER, AUC), (c) with thresholds chosen leave-one-source-out (or subject-out), the honest held-out comparison,
-// (d) the stream threshold chosen on all given sources, which --write-card stores as the card's threshold.stream.
+// (d) the stream threshold chosen on all given sources, which --write-card stores as the card's threshold.stream,
+// (e) per-camera calibration, split half: within each source (or subject), thresholds chosen on half its sequences
+// and applied to the other half, then swapped (2-fold), as `antispoof calibrate` on one's own camera would do.
+// Webcam frames are unordered hash-named files (no time order): a "sequence" there is a random set of frames of one
+// source and label, not a video clip.
 // Usage:
 //   node dist/bench/stream-fusion.js <manifest.csv> [--root DIR] [--sources a,b] [--subjects s1,s2] [--model m]
 //     [--length 10] [--min-frames 5] [--window 15] [--target-apcer 0.05] [--leave-out source|subject] [--json]
-//     [--rule lowest|safest] [--track] [--write-card card.json]
+//     [--rule lowest|safest] [--calibrate-within source|subject] [--track] [--write-card card.json]
 // --subjects keeps only these subjects of the sources they belong to; other sources stay whole.
+// --calibrate-within: the group (e) calibrates within; default the --leave-out one.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +47,7 @@ const { positionals, values } = parseArgs({
     'write-card': { type: 'string' },
     track: { type: 'boolean', default: false },
     rule: { type: 'string', default: 'lowest' },
+    'calibrate-within': { type: 'string' },
   },
 });
 const manifest = positionals[0];
@@ -49,7 +55,7 @@ if (!manifest)
   throw new Error(
     'usage: stream-fusion <manifest.csv> [--root DIR] [--sources a,b] [--subjects s1,s2] [--model m] [--length 10] ' +
       '[--min-frames 5] [--window 15] [--target-apcer 0.05] [--leave-out source|subject] [--rule lowest|safest] ' +
-      '[--json] [--track] [--write-card c.json]',
+      '[--calibrate-within source|subject] [--json] [--track] [--write-card c.json]',
   );
 const root = resolve(values.root ?? dirname(manifest));
 const positiveInteger = (name: string, text: string) => {
@@ -66,6 +72,9 @@ const leaveOut = values['leave-out'];
 if (leaveOut !== 'source' && leaveOut !== 'subject') throw new Error(`--leave-out must be source or subject`);
 const rule = values.rule;
 if (rule !== 'lowest' && rule !== 'safest') throw new Error(`--rule must be lowest or safest`);
+const calibrateWithin = values['calibrate-within'] ?? leaveOut;
+if (calibrateWithin !== 'source' && calibrateWithin !== 'subject')
+  throw new Error(`--calibrate-within must be source or subject`);
 const list = (text: string | undefined) => (text ? text.split(',').filter(Boolean) : undefined);
 const sourceList = list(values.sources);
 const subjectList = list(values.subjects);
@@ -185,6 +194,7 @@ const analysis = analyseStreams(sequences, {
   streamThreshold: card.threshold.stream?.live,
   targetApcer,
   leaveOut,
+  calibrateWithin,
   rule,
 });
 const sources = [...new Set(entries.map((entry) => entry.source))].sort();
@@ -212,7 +222,7 @@ if (values.json) {
     `n ${String(r.n).padStart(5)}  APCER ${pct(r.apcer)}  BPCER ${pct(r.bpcer)}  error ${pct(r.error)}  ` +
     `ACER ${pct(r.acer)}  retry ${pct(r.n + r.retry === 0 ? null : r.retry / (r.n + r.retry))}`;
   const free = (t: ThresholdFree) => `n ${String(t.n).padStart(5)}  EER ${pct(t.eer)}  AUC ${num(t.auc)}`;
-  const { atThreshold, thresholdFree, leaveOneOut, streamThreshold } = analysis;
+  const { atThreshold, thresholdFree, leaveOneOut, streamThreshold, perGroupCalibration } = analysis;
   const out: string[] = [];
   out.push(
     `${checker.classifier.modelFile}: ${analysis.sequences} sequences of ${length} frames from ${groups.size} ` +
@@ -258,6 +268,31 @@ if (values.json) {
     for (const [name, s] of Object.entries(streamThreshold.bySource))
       out.push(`  ${name.padEnd(24)} n ${String(s.n).padStart(4)}  APCER ${pct(s.apcer)}  BPCER ${pct(s.bpcer)}`);
   } else out.push(`\n(d) no stream threshold: the sequences need both live and spoof`);
+  const within = perGroupCalibration.by;
+  out.push(
+    `\n(e) per-${within} calibration, split half: within each ${within}, thresholds = ` +
+      `${thresholdRuleText(rule, targetApcer)} on one half (frames / fused sequences), applied to the other half; ` +
+      `then swapped, so every sequence is tested once`,
+  );
+  out.push(`  split: ${perGroupCalibration.split}`);
+  for (const group of perGroupCalibration.groups) {
+    const thresholds = group.folds
+      .map(
+        (f) => `half ${f.calibrationHalf}: frame ${f.frameThreshold.toFixed(4)} stream ${f.streamThreshold.toFixed(4)}`,
+      )
+      .join('; ');
+    out.push(`  ${group.group} (thresholds calibrated on ${thresholds})`);
+    out.push(`    frame  ${rates(group.frame)}`);
+    out.push(`    fused  ${rates(group.fused)}`);
+  }
+  if (perGroupCalibration.skipped.length > 0)
+    out.push(
+      `  skipped (the calibration half lacks live or spoof samples): ` +
+        perGroupCalibration.skipped.map((s) => `${s.group} half ${s.calibrationHalf}`).join(', '),
+    );
+  out.push(`  pooled over the test halves of all ${within}s, both folds`);
+  out.push(`    frame  ${rates(perGroupCalibration.pooled.frame)}`);
+  out.push(`    fused  ${rates(perGroupCalibration.pooled.fused)}`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

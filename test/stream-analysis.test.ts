@@ -4,7 +4,9 @@ import {
   chooseThreshold,
   frameRows,
   leaveOneOut,
+  perGroupCalibration,
   sequenceRows,
+  splitHalves,
   streamThresholdEntry,
   type SequenceScores,
 } from '../bench/stream-analysis.js';
@@ -151,5 +153,87 @@ describe('stream analysis', () => {
       threshold: { live: 0.5, stream: entry },
     };
     expect(validateModelCard(card, 'x.json').threshold.stream!.live).toBe(0.58);
+  });
+
+  describe('(e) per-source calibration, split half', () => {
+    // A: sequences alternate into halves per (label, attack): a0, a1, a4 -> half 0; a2, a3 -> half 1.
+    // B: b0, b1 -> half 0; b2 -> half 1, which has no spoof to calibrate on.
+    const CALIBRATION: SequenceScores[] = [
+      seq('A', 'live', [0.9, 0.7], 0.8), // a0
+      seq('A', 'spoof', [0.3, 0.6], 0.45), // a1
+      seq('A', 'live', [0.65, 0.5], 0.58), // a2
+      seq('A', 'spoof', [0.2, 0.55], 0.35), // a3
+      seq('A', 'live', [], null, 2), // a4
+      seq('B', 'live', [0.4, 0.5], 0.45), // b0
+      seq('B', 'spoof', [0.1, 0.35], 0.2), // b1
+      seq('B', 'live', [0.3, 0.45], 0.4), // b2
+    ];
+
+    it('splits alternate sequences of each (label, attack)', () => {
+      expect(splitHalves(CALIBRATION.slice(0, 5))).toEqual([0, 0, 1, 1, 0]);
+      expect(splitHalves(CALIBRATION.slice(5))).toEqual([0, 0, 1]);
+    });
+
+    it('calibrates on one half of each source, tests the other, swaps, and pools the test decisions', () => {
+      const cal = perGroupCalibration(CALIBRATION, 0, 'source');
+      expect(cal.by).toBe('source');
+      expect(cal.skipped).toEqual([{ group: 'B', calibrationHalf: 1 }]);
+      expect(cal.groups.map((g) => g.group)).toEqual(['A', 'B']);
+      const [a, b] = cal.groups;
+      // A, half 0 calibrates: frame spoofs up to 0.6 -> 0.7; fused spoof 0.45 -> 0.8.
+      // A, half 1 calibrates: frame spoofs up to 0.55 -> 0.65; fused spoof 0.35 -> 0.58.
+      expect(a!.folds.map((f) => [f.calibrationHalf, f.frameThreshold, f.streamThreshold])).toEqual([
+        [0, 0.7, 0.8],
+        [1, 0.65, 0.58],
+      ]);
+      // Half 1 tested at 0.7 / 0.8: live frames 0.65, 0.5 and live sequence 0.58 rejected; spoofs rejected.
+      expect(a!.folds[0]!.frame).toMatchObject({ n: 4, apcer: 0, bpcer: 1, error: 0.5, retry: 0 });
+      expect(a!.folds[0]!.fused).toMatchObject({ n: 2, apcer: 0, bpcer: 1, error: 0.5, retry: 0 });
+      // Half 0 tested at 0.65 / 0.58: all right; a4 is 2 frame retries and 1 sequence retry.
+      expect(a!.folds[1]!.frame).toMatchObject({ n: 4, apcer: 0, bpcer: 0, error: 0, retry: 2 });
+      expect(a!.folds[1]!.fused).toMatchObject({ n: 2, apcer: 0, bpcer: 0, error: 0, retry: 1 });
+      // A over both folds: 2 of 4 live frames rejected, 1 of 2 live sequences.
+      expect(a!.frame).toMatchObject({ n: 8, nLive: 4, nSpoof: 4, apcer: 0, bpcer: 0.5, error: 0.25, retry: 2 });
+      expect(a!.frame.acer).toBe(0.25);
+      expect(a!.fused).toMatchObject({ n: 4, apcer: 0, bpcer: 0.5, error: 0.25, acer: 0.25, retry: 1 });
+      // B, half 0 calibrates: frame spoofs up to 0.35 -> 0.4; fused 0.2 -> 0.45. Half 1 (b2): frame 0.3 rejected,
+      // 0.45 accepted; fused 0.4 rejected.
+      expect(b!.folds.map((f) => [f.calibrationHalf, f.frameThreshold, f.streamThreshold])).toEqual([[0, 0.4, 0.45]]);
+      expect(b!.frame).toMatchObject({ n: 2, nSpoof: 0, apcer: null, bpcer: 0.5 });
+      expect(b!.fused).toMatchObject({ n: 1, apcer: null, bpcer: 1 });
+      // Pooled: frames 3 of 6 live rejected, no spoof accepted; sequences 2 of 3 live rejected.
+      expect(cal.pooled.frame).toMatchObject({ n: 10, nLive: 6, nSpoof: 4, apcer: 0, bpcer: 0.5, retry: 2 });
+      expect(cal.pooled.frame.error).toBeCloseTo(3 / 10, 12);
+      expect(cal.pooled.fused).toMatchObject({ n: 5, nLive: 3, nSpoof: 2, apcer: 0, retry: 1 });
+      expect(cal.pooled.fused.bpcer).toBeCloseTo(2 / 3, 12);
+      expect(cal.pooled.fused.error).toBeCloseTo(2 / 5, 12);
+      expect(cal.pooled.fused.acer).toBeCloseTo(1 / 3, 12);
+    });
+
+    it('follows the rule', () => {
+      // A's half 0 frames at target 0.5: APCER 0.5 at 0.6 (lowest), BPCER 0 up to 0.7 (safest).
+      const fold = (rule: 'lowest' | 'safest') => perGroupCalibration(CALIBRATION, 0.5, 'source', rule).groups[0]!;
+      expect(fold('lowest').folds[0]!.frameThreshold).toBe(0.6);
+      expect(fold('safest').folds[0]!.frameThreshold).toBe(0.7);
+    });
+
+    it('within subjects: here each subject has one label, so every fold is skipped', () => {
+      const cal = perGroupCalibration(CALIBRATION, 0, 'subject');
+      expect(cal.groups).toEqual([]);
+      expect(cal.skipped).toHaveLength(8);
+      expect(cal.pooled.frame.n).toBe(0);
+    });
+
+    it('analyseStreams calibrates within the leave-out group unless told otherwise', () => {
+      const bySubject = analyseStreams(CALIBRATION, { frameThreshold: 0.5, targetApcer: 0, leaveOut: 'subject' });
+      expect(bySubject.perGroupCalibration.by).toBe('subject');
+      const bySource = analyseStreams(CALIBRATION, {
+        frameThreshold: 0.5,
+        targetApcer: 0,
+        leaveOut: 'subject',
+        calibrateWithin: 'source',
+      });
+      expect(bySource.perGroupCalibration.pooled).toEqual(perGroupCalibration(CALIBRATION, 0).pooled);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Load test of `antispoof serve`: the server runs in a child process (as in production, with its own event loop
 // and memory), autocannon drives it from this one over loopback with a 640x480 JPEG of a real face.
-// Usage: npm run build && node dist/bench/load.js [--model m] [--duration 30] [--connections 8] [--concurrency n] [--workers n]
+// Usage: npm run build && node dist/bench/load.js [--model m] [--duration 30] [--connections 8] [--concurrency n]
+//   [--workers n] [--cli other-build/bin/antispoof.js]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,9 @@ const jpeg = await sharp(photo).resize(640, 480, { fit: 'cover' }).jpeg({ qualit
 const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--model', model, '--log-level', 'warn'];
 if (concurrency) args.push('--concurrency', concurrency);
 if (workers) args.push('--workers', workers);
-const server = spawn(process.execPath, [join(repo, 'bin', 'antispoof.js'), ...args], {
+// --cli: another build's bin/antispoof.js (e.g. a git worktree of the previous commit) as the baseline.
+const cli = flag('cli') ?? join(repo, 'bin', 'antispoof.js');
+const server = spawn(process.execPath, [cli, ...args], {
   stdio: ['ignore', 'inherit', 'pipe'],
 });
 const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
@@ -81,7 +84,7 @@ try {
   const report = (await probe.json()) as { faces?: Array<{ verdict: string; score: number }> };
   if (probe.status !== 200 || !report.faces?.length)
     throw new Error(`the probe request failed: ${probe.status} ${JSON.stringify(report)}`);
-  console.log(`model: ${model}`);
+  console.log(`server: ${cli}\nmodel: ${model}`);
   console.log(
     `POST /v1/check, 640x480 JPEG (${jpeg.length} bytes, ${report.faces.length} face), ` +
       `${connections} connections, ${duration} s, loopback`,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import sharp from 'sharp';
 import { closeOnSignals, createServer, SERVER_DEFAULTS } from '../server/index.js';
 import { forkWorkers, isPrimary } from '../server/workers.js';
 import { AntispoofError } from '../errors.js';
@@ -83,6 +84,8 @@ export function registerServe(program: Command): void {
         forkWorkers(flags.workers, (message) => process.stderr.write(`antispoof serve: ${message}\n`));
         return;
       }
+      // Every request brings a new image, so libvips' operation cache only holds memory (tens of MB per worker).
+      sharp.cache(false);
       // An empty variable (e.g. an unset secret in a unit file) must not silently disable authentication.
       const envKey = process.env.ANTISPOOF_API_KEY;
       if (flags.apiKey === undefined && envKey !== undefined && envKey.length === 0)

@@ -7,14 +7,18 @@ import { samplePhoto } from './helpers/images.js';
 const MODELS = join(import.meta.dirname, '..', 'models');
 const INT8 = join(MODELS, 'antispoof-v1.int8.onnx');
 const FP32 = join(MODELS, 'antispoof-v1.onnx');
-/** Within this distance of the threshold, 8-bit rounding may flip a verdict; farther away it must not. */
+/**
+ * Within this distance of the threshold, 8-bit rounding may flip a verdict; farther away it must not. Each model
+ * decides at its own card's threshold: rounding shifts scores, so the INT8 card's threshold is chosen by the same
+ * rule on the INT8 model's own validation scores.
+ */
 const MARGIN = 0.05;
 
 describe.skipIf(!existsSync(INT8) || !existsSync(FP32))('shipped INT8 model vs FP32', () => {
   it('gives the same verdict on the real faces of the test photos, and close scores', async () => {
     const int8 = await createLivenessChecker({ model: INT8 });
     const fp32 = await createLivenessChecker({ model: FP32 });
-    expect(int8.threshold).toBe(fp32.threshold);
+    expect(Math.abs(int8.threshold - fp32.threshold)).toBeLessThan(0.1);
     const differences: number[] = [];
     let compared = 0;
     for (const n of [1, 2, 3, 4, 5, 6] as const) {

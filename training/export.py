@@ -89,6 +89,7 @@ def main(argv=None):
     p.add_argument('--fixture', default=os.path.join(REPO, 'test', 'fixtures', 'classifier-parity.json'))
     p.add_argument('--max-apcer', type=float, default=0.05)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--version', default='1.0.0', help="the card's model version")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -155,7 +156,7 @@ def main(argv=None):
     epochs = [e for e in epochs if 'epoch' in e]
     run = ck['args']
     card = {
-        'name': 'antispoof-v1', 'version': '1.0.0', 'file': os.path.basename(args.out),
+        'name': 'antispoof-v1', 'version': args.version, 'file': os.path.basename(args.out),
         'input': {'name': 'input', 'size': size, 'layout': 'NCHW', 'channelOrder': 'RGB', 'scale': 1 / 255,
                   'mean': [0, 0, 0], 'std': [1, 1, 1]},
         'output': {'name': 'logits', 'labels': list(LABELS)},

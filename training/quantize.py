@@ -32,6 +32,8 @@ from onnxruntime.quantization import (
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+import splits
+
 METHODS = {
     "minmax": CalibrationMethod.MinMax,
     "percentile": CalibrationMethod.Percentile,
@@ -58,12 +60,14 @@ def to_input(crop: np.ndarray, card: dict) -> np.ndarray:
 
 
 def calibration_crops(prepared: Path, count: int, size: int, seed: int, exclude_sources=()) -> list:
-    """Crops spread evenly over sources and labels, so no camera or class dominates the activation ranges."""
+    """Crops of the training split (training/splits.py), spread evenly over sources and labels, so no camera or
+    class dominates the activation ranges and the validation numbers stay those of unseen images."""
     by_group = defaultdict(list)
     with open(prepared / "prepared.csv") as f:
-        for row in csv.DictReader(f):
-            if row["status"] == "ok" and row["source"] not in exclude_sources:
-                by_group[(row["source"], row["label"])].append(row["crop"])
+        rows = [row for row in csv.DictReader(f) if row["status"] == "ok"]
+    for row, split in zip(rows, splits.assign(rows)):
+        if split == "train" and row["source"] not in exclude_sources:
+            by_group[(row["source"], row["label"])].append(row["crop"])
     rng = random.Random(seed)
     groups = sorted(by_group)
     per_group = max(1, count // len(groups))
@@ -174,6 +178,7 @@ def main() -> None:
         "calibration": {
             "method": args.method,
             "images": len(crops),
+            "from": "training split only (training/splits.py)",
             "excludedSources": list(excluded),
             "seed": args.seed,
         },

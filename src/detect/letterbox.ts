@@ -97,28 +97,9 @@ export function letterbox(image: RgbImage, size: number): Letterboxed {
 
   // Horizontal pass: height x contentW x 3, into a buffer kept between calls (0.7 MB per 640x480 frame otherwise).
   const horizontal = scratch(height * contentW * 3);
-  for (let y = 0; y < height; y++) {
-    const row = y * width * 3;
-    for (let x = 0; x < contentW; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      const s0 = tx.start[x]!;
-      const n = tx.count[x]!;
-      const wBase = x * tx.maxTaps;
-      for (let k = 0; k < n; k++) {
-        const w = tx.weights[wBase + k]!;
-        const p = row + (s0 + k) * 3;
-        r += data[p]! * w;
-        g += data[p + 1]! * w;
-        b += data[p + 2]! * w;
-      }
-      const o = (y * contentW + x) * 3;
-      horizontal[o] = r;
-      horizontal[o + 1] = g;
-      horizontal[o + 2] = b;
-    }
-  }
+  const ratio = width / contentW;
+  if (Number.isInteger(ratio)) boxSumRows(data, width, height, ratio, horizontal);
+  else for (let y = 0; y < height; y++) weightedRow(data, y * width * 3, tx, horizontal, y * contentW * 3);
 
   const tensor = new Float32Array(size * size * 3).fill(-1);
   for (let y = 0; y < contentH; y++) {
@@ -144,4 +125,52 @@ export function letterbox(image: RgbImage, size: number): Letterboxed {
     }
   }
   return { tensor, transform };
+}
+
+/**
+ * Whole-number shrink (640 -> 128, 1280 -> 128, ...: most camera frames): every output pixel is the plain mean of
+ * `ratio` source pixels, summed as integers — a third fewer operations than the weighted taps, same means.
+ */
+function boxSumRows(data: Uint8Array, width: number, height: number, ratio: number, out: Float32Array): void {
+  const scale = 1 / ratio;
+  const outWidth = width / ratio;
+  for (let y = 0; y < height; y++) {
+    let p = y * width * 3;
+    let o = y * outWidth * 3;
+    for (let x = 0; x < outWidth; x++, o += 3) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = 0; k < ratio; k++, p += 3) {
+        r += data[p]!;
+        g += data[p + 1]!;
+        b += data[p + 2]!;
+      }
+      out[o] = r * scale;
+      out[o + 1] = g * scale;
+      out[o + 2] = b * scale;
+    }
+  }
+}
+
+function weightedRow(data: Uint8Array, rowStart: number, tx: FilterTaps, out: Float32Array, outStart: number): void {
+  for (let x = 0; x < tx.start.length; x++) {
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    const s0 = tx.start[x]!;
+    const n = tx.count[x]!;
+    const wBase = x * tx.maxTaps;
+    for (let k = 0; k < n; k++) {
+      const w = tx.weights[wBase + k]!;
+      const p = rowStart + (s0 + k) * 3;
+      r += data[p]! * w;
+      g += data[p + 1]! * w;
+      b += data[p + 2]! * w;
+    }
+    const o = outStart + x * 3;
+    out[o] = r;
+    out[o + 1] = g;
+    out[o + 2] = b;
+  }
 }

@@ -34,7 +34,10 @@ describe.skipIf(!existsSync(INT8) || !existsSync(FP32))('shipped INT8 model vs F
       });
     }
     await Promise.all([int8.close(), fp32.close()]);
-    expect(compared).toBeGreaterThanOrEqual(10);
+    // The 16 faces' scores cluster near 0.93, so only some lie clear of the threshold; all must score close.
+    expect(compared).toBeGreaterThanOrEqual(5);
+    expect(differences.length).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...differences)).toBeLessThan(0.1);
     expect(differences.reduce((sum, d) => sum + d, 0) / differences.length).toBeLessThan(0.05);
   });
 });

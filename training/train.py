@@ -60,6 +60,10 @@ def parse_args(argv=None):
                    help='with --data: use only its live rows; the spoof half is synthetic print/replay of them')
     p.add_argument('--mix-base', type=float, default=0.0,
                    help='with --data: this share of every batch is drawn from the original training split as before')
+    p.add_argument('--teacher', help='distil from this checkpoint (e.g. a larger model trained on the same split): '
+                                     '+ distill-weight x T^2 x KL(teacher/T || student/T) on every batch')
+    p.add_argument('--distill-weight', type=float, default=1.0)
+    p.add_argument('--distill-temperature', type=float, default=2.0)
     p.add_argument('--base-prepared',
                    help='with --data: a second prepared folder (the corpus) for the --mix-base replay and for '
                         'validation, when --prepared holds only your own captures')
@@ -220,13 +224,29 @@ def main(argv=None):
         with open(log_path, 'a') as f:
             f.write(json.dumps(record) + '\n')
 
+    teacher = None
+    if args.teacher:
+        tck = torch.load(args.teacher, map_location='cpu')
+        if tck['size'] != args.size:
+            raise SystemExit(f'--teacher {args.teacher} is {tck["size"]} px, not {args.size}')
+        teacher = create_model(tck['model_name'], tck['size'], fourier_head=False)
+        teacher.load_state_dict({k: v for k, v in tck['model'].items() if not k.startswith('fourier.')})
+        teacher = teacher.to(memory_format=torch.channels_last).eval()
+        print(f'distilling from {args.teacher} ({tck["model_name"]}, epoch {tck.get("epoch")})', flush=True)
+
     def losses(x, y):
         if args.ft_weight > 0:
             logits, spec = model(x, with_fourier=True)
             ft = F.mse_loss(spec, fourier_target(x, grid))
         else:
             logits, ft = model(x), torch.zeros(())
-        return F.cross_entropy(logits, y, label_smoothing=args.label_smoothing), ft
+        ce = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
+        if teacher is not None:
+            t = args.distill_temperature
+            with torch.no_grad():
+                soft = F.softmax(teacher(x) / t, 1)
+            ce = ce + args.distill_weight * t * t * F.kl_div(F.log_softmax(logits / t, 1), soft, reduction='batchmean')
+        return ce, ft
 
     if step == 0:
         # Loss-term magnitudes at the start: the FT term must carry real gradient into the shared layers.

@@ -230,6 +230,53 @@ function atThreshold(sequences: readonly SequenceScores[], options: AnalysisOpti
   };
 }
 
+/** Test decisions pooled over folds: accepted -> score 1, rejected -> 0, so rates are measured at 0.5. */
+interface DecisionPool {
+  frames: ScoredSample[];
+  fused: ScoredSample[];
+  frameRetries: number;
+  fusedRetries: number;
+}
+
+const emptyPool = (): DecisionPool => ({ frames: [], fused: [], frameRetries: 0, fusedRetries: 0 });
+
+function poolRates(pool: DecisionPool): FrameVsFused<DecisionRates> {
+  return {
+    frame: decisionRates(pool.frames, 0.5, pool.frameRetries),
+    fused: decisionRates(pool.fused, 0.5, pool.fusedRetries),
+  };
+}
+
+/**
+ * One fold: the frame and stream thresholds chosen by `rule` on `calibration`'s frames / fused sequences, applied
+ * to `test`, whose decisions are added to every pool given. Null when `calibration` lacks live or spoof samples.
+ */
+function calibrateThenTest(
+  calibration: readonly SequenceScores[],
+  test: readonly SequenceScores[],
+  targetApcer: number,
+  rule: ThresholdRule,
+  pools: readonly DecisionPool[],
+): (FrameVsFused<DecisionRates> & { frameThreshold: number; streamThreshold: number }) | null {
+  const frameThreshold = chooseThreshold(frameRows(calibration), targetApcer, rule)?.threshold;
+  const streamThreshold = chooseThreshold(sequenceRows(calibration), targetApcer, rule)?.threshold;
+  if (frameThreshold === undefined || streamThreshold === undefined) return null;
+  const frames = frameRows(test);
+  const fused = sequenceRows(test);
+  for (const pool of pools) {
+    pool.frames.push(...decided(frames, frameThreshold));
+    pool.fused.push(...decided(fused, streamThreshold));
+    pool.frameRetries += frameRetries(test);
+    pool.fusedRetries += sequenceRetries(test);
+  }
+  return {
+    frameThreshold,
+    streamThreshold,
+    frame: decisionRates(frames, frameThreshold, frameRetries(test)),
+    fused: decisionRates(fused, streamThreshold, sequenceRetries(test)),
+  };
+}
+
 /**
  * Leave one group out: for each group G, the frame threshold and the stream threshold are each the lowest with
  * pooled APCER <= target on the OTHER groups' frames / fused sequences, and are applied to G. Each sample's
@@ -244,41 +291,14 @@ export function leaveOneOut(
 ): LeaveOneOut {
   const folds: HeldOutFold[] = [];
   const skipped: string[] = [];
-  const pooledFrames: ScoredSample[] = [];
-  const pooledFused: ScoredSample[] = [];
-  let pooledFrameRetries = 0;
-  let pooledFusedRetries = 0;
+  const pooled = emptyPool();
   for (const [name, heldOut] of groupBy(sequences, by)) {
     const others = sequences.filter((s) => s[by] !== name);
-    const frameThreshold = chooseThreshold(frameRows(others), targetApcer, rule);
-    const streamThreshold = chooseThreshold(sequenceRows(others), targetApcer, rule);
-    if (!frameThreshold || !streamThreshold) {
-      skipped.push(name);
-      continue;
-    }
-    const frames = frameRows(heldOut);
-    const fused = sequenceRows(heldOut);
-    folds.push({
-      heldOut: name,
-      frameThreshold: frameThreshold.threshold,
-      streamThreshold: streamThreshold.threshold,
-      frame: decisionRates(frames, frameThreshold.threshold, frameRetries(heldOut)),
-      fused: decisionRates(fused, streamThreshold.threshold, sequenceRetries(heldOut)),
-    });
-    pooledFrames.push(...decided(frames, frameThreshold.threshold));
-    pooledFused.push(...decided(fused, streamThreshold.threshold));
-    pooledFrameRetries += frameRetries(heldOut);
-    pooledFusedRetries += sequenceRetries(heldOut);
+    const fold = calibrateThenTest(others, heldOut, targetApcer, rule, [pooled]);
+    if (fold) folds.push({ heldOut: name, ...fold });
+    else skipped.push(name);
   }
-  return {
-    by,
-    folds,
-    skipped,
-    pooled: {
-      frame: decisionRates(pooledFrames, 0.5, pooledFrameRetries),
-      fused: decisionRates(pooledFused, 0.5, pooledFusedRetries),
-    },
-  };
+  return { by, folds, skipped, pooled: poolRates(pooled) };
 }
 
 export const SPLIT_RULE =
@@ -311,57 +331,23 @@ export function perGroupCalibration(
 ): PerGroupCalibration {
   const groups: CalibratedGroup[] = [];
   const skipped: PerGroupCalibration['skipped'] = [];
-  const all = { frames: [] as ScoredSample[], fused: [] as ScoredSample[], frameRetries: 0, fusedRetries: 0 };
+  const all = emptyPool();
   for (const [name, list] of groupBy(sequences, by)) {
     const halves = splitHalves(list);
     const half = (h: Half) => list.filter((_, i) => halves[i] === h);
     const folds: CalibrationFold[] = [];
-    const pool = { frames: [] as ScoredSample[], fused: [] as ScoredSample[], frameRetries: 0, fusedRetries: 0 };
+    const pool = emptyPool();
     for (const calibrationHalf of [0, 1] as const) {
-      const calibration = half(calibrationHalf);
-      const test = half(calibrationHalf === 0 ? 1 : 0);
-      const frameThreshold = chooseThreshold(frameRows(calibration), targetApcer, rule);
-      const streamThreshold = chooseThreshold(sequenceRows(calibration), targetApcer, rule);
-      if (!frameThreshold || !streamThreshold) {
-        skipped.push({ group: name, calibrationHalf });
-        continue;
-      }
-      const frames = frameRows(test);
-      const fused = sequenceRows(test);
-      folds.push({
-        calibrationHalf,
-        frameThreshold: frameThreshold.threshold,
-        streamThreshold: streamThreshold.threshold,
-        frame: decisionRates(frames, frameThreshold.threshold, frameRetries(test)),
-        fused: decisionRates(fused, streamThreshold.threshold, sequenceRetries(test)),
-      });
-      pool.frames.push(...decided(frames, frameThreshold.threshold));
-      pool.fused.push(...decided(fused, streamThreshold.threshold));
-      pool.frameRetries += frameRetries(test);
-      pool.fusedRetries += sequenceRetries(test);
+      const fold = calibrateThenTest(half(calibrationHalf), half(calibrationHalf === 0 ? 1 : 0), targetApcer, rule, [
+        pool,
+        all,
+      ]);
+      if (fold) folds.push({ calibrationHalf, ...fold });
+      else skipped.push({ group: name, calibrationHalf });
     }
-    if (folds.length === 0) continue;
-    groups.push({
-      group: name,
-      folds,
-      frame: decisionRates(pool.frames, 0.5, pool.frameRetries),
-      fused: decisionRates(pool.fused, 0.5, pool.fusedRetries),
-    });
-    all.frames.push(...pool.frames);
-    all.fused.push(...pool.fused);
-    all.frameRetries += pool.frameRetries;
-    all.fusedRetries += pool.fusedRetries;
+    if (folds.length > 0) groups.push({ group: name, folds, ...poolRates(pool) });
   }
-  return {
-    by,
-    split: SPLIT_RULE,
-    groups,
-    skipped,
-    pooled: {
-      frame: decisionRates(all.frames, 0.5, all.frameRetries),
-      fused: decisionRates(all.fused, 0.5, all.fusedRetries),
-    },
-  };
+  return { by, split: SPLIT_RULE, groups, skipped, pooled: poolRates(all) };
 }
 
 /** The stream threshold chosen by `rule` on all fused sequences, with the rates there. */

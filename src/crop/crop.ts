@@ -1,6 +1,6 @@
 import type { Box, RgbImage } from '../types.js';
 import { reflect101, squareAround, type SquareRegion } from './geometry.js';
-import { resampleTaps, type Taps } from './resample.js';
+import { packTaps, resampleTaps, type PackedTaps } from './resample.js';
 
 export interface CropOptions {
   /** Square side as a multiple of the face box's longer side (the model card's crop.scale). */
@@ -21,8 +21,9 @@ export function cropFace(image: RgbImage, face: Box, options: CropOptions): RgbI
 export function cropSquare(image: RgbImage, region: SquareRegion, size: number): RgbImage {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`crop size must be a positive integer, got ${size}`);
   const { width, height, data } = image;
-  const columns = packTaps(resampleTaps(region.side, size), (j) => reflect101(region.x + j, width) * 3);
-  const rows = packTaps(resampleTaps(region.side, size), (j) => j);
+  const taps = resampleTaps(region.side, size);
+  const columns = packTaps(taps, (j) => reflect101(region.x + j, width) * 3);
+  const rows = packTaps(taps, (j) => j);
   const lineLength = size * 3;
 
   // Horizontal pass into one line per region row, only for the rows some output row reads. Lines are float32,
@@ -89,25 +90,4 @@ function blendLines(
     for (let k = 0; k < lineLength; k++) sums[k] = sums[k]! + w * lines[lineStart + k]!;
   }
   for (let k = 0; k < lineLength; k++) out[outStart + k] = Math.min(255, Math.max(0, Math.round(sums[k]!)));
-}
-
-interface PackedTaps {
-  /** Taps of output i at [i * stride, i * stride + counts[i]). */
-  offsets: Int32Array;
-  weights: Float32Array;
-  counts: Int32Array;
-  stride: number;
-}
-
-function packTaps(taps: Taps[], offsetOf: (regionIndex: number) => number): PackedTaps {
-  const stride = Math.max(...taps.map((t) => t.indices.length));
-  const offsets = new Int32Array(taps.length * stride);
-  const weights = new Float32Array(taps.length * stride);
-  const counts = new Int32Array(taps.length);
-  taps.forEach((t, i) => {
-    counts[i] = t.indices.length;
-    t.indices.forEach((j, k) => (offsets[i * stride + k] = offsetOf(j)));
-    weights.set(t.weights, i * stride);
-  });
-  return { offsets, weights, counts, stride };
 }

@@ -44,3 +44,26 @@ export function resampleTaps(regionLength: number, outputLength: number): Taps[]
   }
   return taps;
 }
+
+/** Taps flattened for the hot loops: `stride` slots per output, each tap an offset (a source index mapped by the
+ * caller, e.g. to a byte offset) and a weight. */
+export interface PackedTaps {
+  /** Taps of output i at [i * stride, i * stride + counts[i]). */
+  offsets: Int32Array;
+  weights: Float32Array;
+  counts: Int32Array;
+  stride: number;
+}
+
+export function packTaps(taps: Taps[], offsetOf: (regionIndex: number) => number): PackedTaps {
+  const stride = Math.max(...taps.map((t) => t.indices.length));
+  const offsets = new Int32Array(taps.length * stride);
+  const weights = new Float32Array(taps.length * stride);
+  const counts = new Int32Array(taps.length);
+  taps.forEach((t, i) => {
+    counts[i] = t.indices.length;
+    t.indices.forEach((j, k) => (offsets[i * stride + k] = offsetOf(j)));
+    weights.set(t.weights, i * stride);
+  });
+  return { offsets, weights, counts, stride };
+}

@@ -3,21 +3,10 @@
 // threshold chosen on everything, and thresholds calibrated within each group on half its sequences. Pure: numbers in, numbers out, so it is unit-tested on synthetic scores.
 import { metricsByGroup } from '../src/evaluate/groups.js';
 import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../src/evaluate/metrics.js';
+import { frameRows, sequenceRows, type SequenceScores } from '../src/evaluate/sequences.js';
 import type { OperatingPoint, PadMetrics, ScoredSample } from '../src/evaluate/types.js';
 
-export interface SequenceScores {
-  source: string;
-  subject: string;
-  label: 'live' | 'spoof';
-  /** PAI species; 'none' for live. */
-  attack: string;
-  /** P(live) of the decided face on each frame that passed the quality gate: the frames the session fuses. */
-  frameScores: number[];
-  /** Frames with no usable face (none found, failed quality gate, unreadable): frame-level retries. */
-  frameRetries: number;
-  /** Fused P(live) at the last frame where the session had its minFrames good frames; null: it ended in retry. */
-  fused: number | null;
-}
+export { frameRows, sequenceRows, type SequenceScores };
 
 /** Decisions at a threshold. Rates are fractions over decided samples, null where undefined. */
 export interface DecisionRates {
@@ -165,24 +154,6 @@ export interface AnalysisOptions {
   rule?: ThresholdRule;
 }
 
-const row = (s: SequenceScores, score: number): ScoredSample => ({
-  score,
-  label: s.label,
-  attack: s.attack,
-  source: s.source,
-  subject: s.subject,
-});
-
-/** One scored sample per good frame. */
-export function frameRows(sequences: readonly SequenceScores[]): ScoredSample[] {
-  return sequences.flatMap((s) => s.frameScores.map((score) => row(s, score)));
-}
-
-/** One scored sample per decided sequence (its fused score). */
-export function sequenceRows(sequences: readonly SequenceScores[]): ScoredSample[] {
-  return sequences.flatMap((s) => (s.fused === null ? [] : [row(s, s.fused)]));
-}
-
 /** Decisions as scores: accepted -> 1, rejected -> 0, so pooled decisions made at different thresholds are
  * measured together at 0.5. */
 const decided = (rows: readonly ScoredSample[], threshold: number): ScoredSample[] =>
@@ -306,7 +277,7 @@ export const SPLIT_RULE =
   '2nd, 4th, ... half 1';
 
 /** The half of each sequence by SPLIT_RULE, in the order given. */
-export function splitHalves(sequences: readonly SequenceScores[]): Half[] {
+export function splitHalves(sequences: ReadonlyArray<Pick<SequenceScores, 'label' | 'attack'>>): Half[] {
   const seen = new Map<string, number>();
   return sequences.map((s) => {
     const key = `${s.label}|${s.attack}`;

@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { createLivenessChecker, type CheckResult, type LivenessChecker } from '../src/check.js';
 import { validateModelCard } from '../src/classify/card.js';
 import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
-import { DEFAULT_FUSION, ScoreFusion } from '../src/decide/fusion.js';
+import { DEFAULT_FUSION } from '../src/decide/fusion.js';
+import { cutIntoSequences, fuseSequence } from '../src/evaluate/sequences.js';
 import { LivenessSession } from '../src/stream.js';
 import {
   analyseStreams,
@@ -88,15 +89,8 @@ if (subjectList) {
   entries = entries.filter((entry) => !restricted.has(entry.source) || subjects.has(entry.subject));
 }
 if (entries.length === 0) throw new Error('no manifest rows left after --sources / --subjects');
-const groups = new Map<string, ManifestEntry[]>();
-for (const entry of entries) {
-  const key = `${entry.source}|${entry.label}|${entry.attack}|${entry.subject}`;
-  groups.set(key, [...(groups.get(key) ?? []), entry]);
-}
-const sequencesOfFrames: ManifestEntry[][] = [];
-for (const frames of groups.values())
-  for (let start = 0; start + length <= frames.length; start += length)
-    sequencesOfFrames.push(frames.slice(start, start + length));
+const groupCount = new Set(entries.map((e) => `${e.source}|${e.label}|${e.attack}|${e.subject}`)).size;
+const sequencesOfFrames: ManifestEntry[][] = cutIntoSequences(entries, length);
 
 // 1. The model, once per frame.
 const checker = await createLivenessChecker({ model: values.model });
@@ -154,34 +148,21 @@ const replay: LivenessChecker = {
 };
 const sequences: SequenceScores[] = [];
 for (const [k, frames] of sequencesOfFrames.entries()) {
-  const fusion = new ScoreFusion({ minFrames, window: fusionWindow });
-  const session = values.track ? new LivenessSession(replay, { minFrames, window: fusionWindow }) : null;
-  const first = frames[0]!;
-  const sequence: SequenceScores = {
-    source: first.source,
-    subject: first.subject,
-    label: first.label,
-    attack: first.attack,
-    frameScores: [],
-    frameRetries: 0,
-    fused: null,
-  };
-  for (const [i, result] of recorded[k]!.entries()) {
-    if (!result) {
-      sequence.frameRetries++;
-      continue;
-    }
-    const face = result.faces[0]; // largest first: the face a session decides on
-    const good = face !== undefined && face.reasons.length === 0;
-    if (good) sequence.frameScores.push(face.score);
-    else sequence.frameRetries++;
-    if (session) {
+  // The largest face of each frame (listed first) is the one a session decides on; it counts when it passed the
+  // quality gate.
+  const scores = recorded[k]!.map((result) => {
+    const face = result?.faces[0];
+    return face !== undefined && face.reasons.length === 0 ? face.score : null;
+  });
+  const sequence = fuseSequence(frames[0]!, scores, { minFrames, window: fusionWindow });
+  if (values.track) {
+    const session = new LivenessSession(replay, { minFrames, window: fusionWindow });
+    sequence.fused = null;
+    for (const [i, result] of recorded[k]!.entries()) {
+      if (!result) continue;
       current = result;
       const tracked = (await session.push(frames[i]!.path, i * 100)).faces[0];
       if (tracked && tracked.decision !== 'retry') sequence.fused = tracked.fusedScore;
-    } else {
-      if (good) fusion.add(face.score);
-      if (fusion.ready) sequence.fused = fusion.score;
     }
   }
   sequences.push(sequence);
@@ -210,7 +191,7 @@ const setup = {
 if (values.json) {
   process.stdout.write(
     JSON.stringify(
-      { model: checker.classifier.modelFile, manifest: resolve(manifest), ...setup, groups: groups.size, analysis },
+      { model: checker.classifier.modelFile, manifest: resolve(manifest), ...setup, groups: groupCount, analysis },
       null,
       2,
     ) + '\n',
@@ -225,7 +206,7 @@ if (values.json) {
   const { atThreshold, thresholdFree, leaveOneOut, streamThreshold, perGroupCalibration } = analysis;
   const out: string[] = [];
   out.push(
-    `${checker.classifier.modelFile}: ${analysis.sequences} sequences of ${length} frames from ${groups.size} ` +
+    `${checker.classifier.modelFile}: ${analysis.sequences} sequences of ${length} frames from ${groupCount} ` +
       `(source, label, attack, subject) groups; fusion minFrames ${minFrames}, window ${fusionWindow}; ` +
       setup.tracking,
   );

@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createLivenessChecker } from '../src/check.js';
 import { createFaceDetector } from '../src/detect/index.js';
 import { decodeImage } from '../src/image/decode.js';
 import { samplePhoto } from './helpers/images.js';
@@ -146,5 +147,54 @@ describe('antispoof eval and calibrate', () => {
     expect(card.threshold.stream).toBeUndefined();
     const check = await run(process.execPath, [CLI, 'check', '--json', '--model', out, samplePhoto(2)]);
     expect(JSON.parse(check.stdout)[0].faces.length).toBeGreaterThan(0);
+  });
+
+  it('calibrate --sequence-length also fits the stream threshold on fused sequences of the same captures', async () => {
+    const { modelFile } = writeTinyModel();
+    // A "video" per label: the tight frames of each label (faces big enough for the quality gate), repeated, as one
+    // subject.
+    const rows = (parse(readFileSync(dataset.manifest, 'utf8'), { columns: true }) as Record<string, string>[]).filter(
+      (row) => row.framing === 'tight',
+    );
+    const lines = ['path,label,attack,subject,source,framing'];
+    for (const label of ['live', 'spoof']) {
+      const frames = rows.filter((row) => row.label === label);
+      for (let i = 0; i < 20; i++)
+        lines.push(
+          `${frames[i % frames.length]!.path},${label},${label === 'live' ? 'none' : 'replay'},me,my-camera,tight`,
+        );
+    }
+    const manifest = join(dataset.root, 'sequences.csv');
+    writeFileSync(manifest, lines.join('\n') + '\n');
+    const out = join(dataset.root, 'calibrated-stream.json');
+    const args = ['calibrate', manifest, '--root', dataset.root, '--model', modelFile, '--target-apcer', '0.05'];
+    const { stdout } = await run(process.execPath, [CLI, ...args, '--sequence-length', '5', '--out', out]);
+    expect(stdout).toMatch(/stream threshold [\d.]+: APCER/);
+    const card = JSON.parse(readFileSync(out, 'utf8'));
+    const stream = card.threshold.stream;
+    expect(stream.live).toBeGreaterThanOrEqual(0);
+    expect(stream.live).toBeLessThanOrEqual(1);
+    // 20 frames per label -> 4 sequences of 5 each; the tiny model separates the tints, so the target holds.
+    expect(stream.measured).toMatchObject({ sequenceLength: 5, nLive: 4, nSpoof: 4, retry: 0 });
+    expect(stream.measured.rule).toBe('target APCER 0.05 on fused sequence scores');
+    expect(stream.measured.apcer).toBeLessThanOrEqual(0.05);
+    // Sessions (check --frames, LivenessSession) of a checker on the calibrated card decide with it.
+    const checker = await createLivenessChecker({ model: out });
+    expect(checker.streamThreshold).toBe(stream.live);
+    expect(checker.threshold).toBe(card.threshold.live);
+    await checker.close();
+
+    const tooShort = await run(process.execPath, [CLI, ...args, '--sequence-length', '50', '--out', out]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(tooShort?.code).toBe(1);
+    expect(tooShort?.stderr).toMatch(/no live and spoof sequences to fit the stream threshold on/);
+    const belowMinFrames = await run(process.execPath, [CLI, ...args, '--sequence-length', '3', '--out', out]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(belowMinFrames?.code).toBe(2);
+    expect(belowMinFrames?.stderr).toMatch(/--sequence-length must be at least 5/);
   });
 });

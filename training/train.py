@@ -64,6 +64,11 @@ def parse_args(argv=None):
                                      '+ distill-weight x T^2 x KL(teacher/T || student/T) on every batch')
     p.add_argument('--distill-weight', type=float, default=1.0)
     p.add_argument('--distill-temperature', type=float, default=2.0)
+    p.add_argument('--soft-labels',
+                   help='CSV from soft_labels.py (path, logit_live, logit_spoof of another model on the training '
+                        'crops): + soft-weight x T^2 x KL(its logits/T || student/T) on the real images of a batch')
+    p.add_argument('--soft-weight', type=float, default=0.5)
+    p.add_argument('--soft-temperature', type=float, default=2.0)
     p.add_argument('--base-prepared',
                    help='with --data: a second prepared folder (the corpus) for the --mix-base replay and for '
                         'validation, when --prepared holds only your own captures')
@@ -112,6 +117,38 @@ def pad_metrics(scores, rows, threshold: float = 0.5):
     return {'pooled': summarise(everything), 'sources': {s: summarise(v) for s, v in sorted(per_source.items())}}
 
 
+def read_soft_labels(path: str, rows, train_idx) -> np.ndarray:
+    """(n_rows, 2) float32 teacher logits aligned with rows; NaN where the file has none (validation rows always)."""
+    import csv
+    with open(path, newline='') as f:
+        table = {r['path']: (float(r['logit_live']), float(r['logit_spoof'])) for r in csv.DictReader(f)}
+    out = np.full((len(rows), 2), np.nan, np.float32)
+    train = set(int(i) for i in train_idx)
+    for i, r in enumerate(rows):
+        if i in train and r['path'] in table:
+            out[i] = table[r['path']]
+    covered = int(np.isfinite(out[:, 0]).sum())
+    print(f'--soft-labels {path}: {covered} of {len(train)} training rows', flush=True)
+    if covered < 0.9 * len(train):
+        raise SystemExit('--soft-labels covers under 90% of the training rows: made from another corpus or split?')
+    return out
+
+
+def soft_label_loss(logits, soft_logits: np.ndarray, idx, n_syn: int, temperature: float):
+    """T^2 x KL(teacher/T || student/T), averaged over the batch rows that have a soft label.
+
+    Synthetic attacks sit at the end of a batch and are made from live rows, whose soft label says live: they are
+    left out, as are rows without one (NaN).
+    """
+    target = soft_logits[np.asarray(idx)[:len(idx) - n_syn]]
+    keep = torch.from_numpy(np.flatnonzero(np.isfinite(target[:, 0])))
+    if not len(keep):
+        return logits.new_zeros(())
+    t = temperature
+    soft = F.softmax(torch.from_numpy(target)[keep] / t, 1)
+    return t * t * F.kl_div(F.log_softmax(logits[keep] / t, 1), soft, reduction='batchmean')
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -136,6 +173,9 @@ def main(argv=None):
         train_idx = user[[rows[i]['label'] == 'live' for i in user]] if args.live_only else user
     elif args.live_only or args.mix_base:
         raise SystemExit('--live-only and --mix-base need --data')
+    if args.soft_labels and args.data:
+        raise SystemExit('--soft-labels works on the corpus training split, not with --data')
+    soft_logits = read_soft_labels(args.soft_labels, rows, train_idx) if args.soft_labels else None
     base_rows, base_contexts = rows, contexts
     if args.data and args.base_prepared:
         binfo, base_rows, bcrops, base_contexts = data.load_cache(args.base_prepared)
@@ -234,7 +274,7 @@ def main(argv=None):
         teacher = teacher.to(memory_format=torch.channels_last).eval()
         print(f'distilling from {args.teacher} ({tck["model_name"]}, epoch {tck.get("epoch")})', flush=True)
 
-    def losses(x, y):
+    def losses(x, y, idx, n_syn):
         if args.ft_weight > 0:
             logits, spec = model(x, with_fourier=True)
             ft = F.mse_loss(spec, fourier_target(x, grid))
@@ -246,15 +286,17 @@ def main(argv=None):
             with torch.no_grad():
                 soft = F.softmax(teacher(x) / t, 1)
             ce = ce + args.distill_weight * t * t * F.kl_div(F.log_softmax(logits / t, 1), soft, reduction='batchmean')
+        if soft_logits is not None:
+            ce = ce + args.soft_weight * soft_label_loss(logits, soft_logits, idx, n_syn, args.soft_temperature)
         return ce, ft
 
     if step == 0:
         # Loss-term magnitudes at the start: the FT term must carry real gradient into the shared layers.
-        xb, yb, _, _ = batches.make(0)
+        xb, yb, ib, nb = batches.make(0)
         x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
         model.train()
         shared = [p for n, p in model.named_parameters() if n.startswith(('stem.', 'stage1.'))]
-        ce, ft = losses(x, y)
+        ce, ft = losses(x, y, ib, nb)
         g_ce = torch.autograd.grad(ce, shared, retain_graph=True)
         norm_ce = float(torch.sqrt(sum((g ** 2).sum() for g in g_ce)))
         start = {'start': True, 'ce': float(ce), 'ft_mse': float(ft), 'ft_weight': args.ft_weight,
@@ -280,13 +322,13 @@ def main(argv=None):
         t_epoch, seen = time.time(), 0
         lr = lr_at(step, progress(), args.lr, warmup)
         while step < (epoch + 1) * steps_per_epoch:
-            s, (xb, yb, _, _) = prefetch.get()
+            s, (xb, yb, ib, nb) = prefetch.get()
             assert s == step, (s, step)
             x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
             lr = lr_at(step, progress(), args.lr, warmup)
             for g in opt.param_groups:
                 g['lr'] = lr
-            ce, ft = losses(x, y)
+            ce, ft = losses(x, y, ib, nb)
             loss = ce + args.ft_weight * ft
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -1,0 +1,60 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The Python training scripts' own tests, run with the training virtual environment:
+ * - training/test_resume.py (issue "Hostile input and faults") builds a tiny synthetic prepared folder, SIGKILLs
+ *   train.py at seeded random points and once while an epoch is being validated, resumes it each time and checks the
+ *   checkpoint, log.jsonl and leftovers;
+ * - training/test_soft_labels.py checks the offline-distillation table and loss (`train.py --soft-labels`).
+ */
+const ROOT = join(import.meta.dirname, '..');
+const PYTHON = join(ROOT, 'training', '.venv', 'bin', 'python');
+const TIMEOUT_MS = 180_000;
+
+const hasTorch =
+  existsSync(PYTHON) &&
+  spawnSync(PYTHON, ['-c', 'import torch, numpy, PIL'], { cwd: ROOT, timeout: 60_000, stdio: 'ignore' }).status === 0;
+const SKIP_REASON =
+  'training/.venv/bin/python with torch, numpy and PIL not found: set it up as in training/README.md "Setup" ' +
+  '(apt-get install python3-torch python3-pil python3-venv; python3 -m venv --system-site-packages training/.venv; ' +
+  'training/.venv/bin/pip install -r training/requirements.txt)';
+
+async function runScript(script: string, timeoutMs: number) {
+  return promisify(execFile)(PYTHON, [join(ROOT, 'training', script)], {
+    cwd: ROOT,
+    timeout: timeoutMs,
+    maxBuffer: 16 * 1024 * 1024,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { stdout?: string; stderr?: string; code?: number | string }) => ({
+      code: typeof error.code === 'number' ? error.code : 1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? String(error),
+    }),
+  );
+}
+
+describe('training scripts', () => {
+  if (!hasTorch) {
+    it.skip(SKIP_REASON, () => {});
+    return;
+  }
+  it(
+    'train.py resumes after SIGKILL from the saved step, finishes, and leaves a loadable checkpoint, a parseable log and no *.tmp',
+    async () => {
+      const { code, stdout, stderr } = await runScript('test_resume.py', TIMEOUT_MS - 5_000);
+      expect(code, `training/test_resume.py failed:\n${stdout}\n${stderr}`).toBe(0);
+      expect(stdout).toMatch(/^OK resume: /m);
+    },
+    TIMEOUT_MS,
+  );
+  it('train.py --soft-labels: the table aligns with the training rows and the loss skips synthetic and unlabelled rows', async () => {
+    const { code, stdout, stderr } = await runScript('test_soft_labels.py', 60_000);
+    expect(code, `training/test_soft_labels.py failed:\n${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/^OK soft labels$/m);
+  }, 90_000);
+});

@@ -45,6 +45,19 @@ function rssBytes(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system, all threads) of a process and its children (the --workers), from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / 100;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    return own + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function rssMb(pid: number): string {
   const bytes = rssBytes(pid);
   return Number.isNaN(bytes) ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -93,6 +106,8 @@ try {
   // RSS every second: a leak grows steadily; caches and arenas rise in the first seconds and then stay flat.
   const rssSeries: number[] = [];
   const sampler = setInterval(() => rssSeries.push(rssBytes(server.pid!) / 2 ** 20), 1000);
+  const cpuBefore = cpuSeconds(server.pid!);
+  const ownBefore = process.cpuUsage();
   const result = await autocannon({
     url: `${url}/v1/check`,
     method: 'POST',
@@ -110,6 +125,15 @@ try {
     `latency:       p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
   );
   console.log(`errors:        ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}`);
+  // CPU per request is steadier than req/s on a shared 2-core machine, where the load generator takes its share.
+  const serverCpu = cpuSeconds(server.pid!) - cpuBefore;
+  const own = process.cpuUsage(ownBefore);
+  const ownCpu = (own.user + own.system) / 1e6;
+  console.log(
+    `CPU:           server ${((1000 * serverCpu) / total).toFixed(2)} ms per request ` +
+      `(${(serverCpu / result.duration).toFixed(2)} cores busy); load generator ` +
+      `${(ownCpu / result.duration).toFixed(2)} cores`,
+  );
   clearInterval(sampler);
   console.log(`server RSS:    ${rssBefore} before, ${rssMb(server.pid!)} after`);
   console.log(

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { writeTinyModel } from './helpers/tiny-model.js';
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
+const SHIPPED_CARD = fileURLToPath(new URL('../models/antispoof-v1.json', import.meta.url));
 const WIDTH = 640;
 const HEIGHT = 480;
 
@@ -182,12 +183,15 @@ describe.skipIf(!HAS_CHROMIUM)(
       if (workDir) rmSync(workDir, { recursive: true, force: true });
     });
 
-    it('opens the camera, detects and classifies the face in the page, and reaches a fused verdict', async () => {
+    /** Opens the page, waits for a fused decision on >= 24 frames, takes a screenshot; fails with the page's state. */
+    async function runPage(query: string, screenshot: string): Promise<{ stats: AntispoofStats; context: string }> {
       const page = context.pages()[0] ?? (await context.newPage());
+      consoleLines.length = 0;
+      page.removeAllListeners('console');
+      page.removeAllListeners('pageerror');
       page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
       page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-      await page.goto(`${baseUrl}/?card=/test-models/tiny.json`);
-
+      await page.goto(`${baseUrl}/${query}`);
       const done = await page
         .waitForFunction(
           () => {
@@ -203,33 +207,59 @@ describe.skipIf(!HAS_CHROMIUM)(
         .catch((error: Error) => error);
       const stats = await page.evaluate(() => (window as unknown as { antispoofStats: AntispoofStats }).antispoofStats);
       mkdirSync(OUTPUT_DIR, { recursive: true });
-      await page.screenshot({ path: join(OUTPUT_DIR, 'browser.png') });
-      const context_ = `stats: ${JSON.stringify(stats)}\nconsole:\n${consoleLines.join('\n')}`;
-      expect(done instanceof Error ? done.message : null, context_).toBeNull();
-      expect(stats.error, context_).toBeNull();
-
+      await page.screenshot({ path: join(OUTPUT_DIR, screenshot) });
+      const state = `stats: ${JSON.stringify(stats)}\nconsole:\n${consoleLines.join('\n')}`;
+      expect(done instanceof Error ? done.message : null, state).toBeNull();
+      expect(stats.error, state).toBeNull();
       expect(stats.runtime).toMatchObject({ backend: 'wasm', crossOriginIsolated: true });
-      expect(stats.model?.name).toBe('tiny-test-model');
       expect(stats.classifiedFrames).toBeGreaterThanOrEqual(5);
       expect(stats.medianMs).toBeGreaterThan(0);
       expect(stats.medianMs).toBeLessThan(2000);
+      return { stats, context: state };
+    }
+
+    /** The page's largest face scored as Node scores the video's frames, and fused within their range. */
+    function expectNodeAgreement(stats: AntispoofStats, scores: readonly number[], state: string) {
       const [face] = stats.lastFaces;
-      expect(face, context_).toBeDefined();
+      expect(face, state).toBeDefined();
       expect(face!.goodFrames).toBeGreaterThanOrEqual(5);
       expect(face!.fusedScore).not.toBeNull();
+      const nearest = Math.min(...scores.map((score) => Math.abs(score - face!.score)));
+      expect(nearest, `${state}\nnode: ${scores.join(', ')}`).toBeLessThan(0.01);
+      expect(face!.fusedScore!).toBeGreaterThan(Math.min(...scores) - 0.01);
+      expect(face!.fusedScore!).toBeLessThan(Math.max(...scores) + 0.01);
+      return face!;
+    }
+
+    function report(label: string, stats: AntispoofStats, scores: readonly number[]) {
+      const face = stats.lastFaces[0]!;
+      console.log(
+        `browser demo, ${label}: ${stats.frames} frames, median detect+classify ${stats.medianMs!.toFixed(1)} ms ` +
+          `(detect ${stats.medianDetectMs?.toFixed(1)} ms, classify ${stats.medianClassifyMs?.toFixed(1)} ms), ` +
+          `${stats.runtime?.threads} wasm thread(s); P(live) page ${face.score.toFixed(4)}, node ${scores.map((v) => v.toFixed(4)).join('/')}, ` +
+          `fused ${face.fusedScore!.toFixed(4)} -> ${stats.lastDecision}`,
+      );
+    }
+
+    it('opens the camera, detects and classifies the face in the page, and reaches a fused verdict', async () => {
+      const { stats, context: state } = await runPage('?card=/test-models/tiny.json', 'browser.png');
+      expect(stats.model?.name).toBe('tiny-test-model');
       // The page ran the same detector, crop and classifier code on the camera's frames (YUV round-tripped), so its
       // scores are those of the Node pipeline on the frames the video was made of.
-      const nearest = Math.min(...nodeScores.map((score) => Math.abs(score - face!.score)));
-      expect(nearest, `${context_}\nnode: ${nodeScores.join(', ')}`).toBeLessThan(0.01);
-      expect(face!.fusedScore!).toBeGreaterThan(Math.min(...nodeScores) - 0.01);
-      expect(face!.fusedScore!).toBeLessThan(Math.max(...nodeScores) + 0.01);
-      expect(stats.lastDecision).toBe(face!.fusedScore! >= 0.5 ? 'live' : 'spoof');
-      console.log(
-        `browser demo: ${stats.frames} frames, median detect+classify ${stats.medianMs!.toFixed(1)} ms ` +
-          `(detect ${stats.medianDetectMs?.toFixed(1)} ms, classify ${stats.medianClassifyMs?.toFixed(1)} ms), ` +
-          `${stats.runtime?.threads} wasm thread(s); P(live) page ${face!.score.toFixed(4)}, node ${nodeScores.map((v) => v.toFixed(4)).join('/')}, ` +
-          `fused ${face!.fusedScore!.toFixed(4)} -> ${stats.lastDecision}`,
-      );
+      const face = expectNodeAgreement(stats, nodeScores, state);
+      expect(stats.lastDecision).toBe(face.fusedScore! >= 0.5 ? 'live' : 'spoof');
+      report('tiny test model', stats, nodeScores);
+    });
+
+    it('runs the shipped model by default (FP32 card first) and decides at its stream threshold', async () => {
+      const card = JSON.parse(readFileSync(SHIPPED_CARD, 'utf8')) as { threshold: { stream?: { live: number } } };
+      const shippedScores = await nodeLiveProbabilities(await faceFrames(), SHIPPED_CARD.replace(/\.json$/, '.onnx'));
+      const { stats, context: state } = await runPage('', 'browser-shipped.png');
+      expect(stats.model?.url).toMatch(/\/models\/antispoof-v1\.json$/);
+      const face = expectNodeAgreement(stats, shippedScores, state);
+      expect(card.threshold.stream).toBeDefined();
+      expect(stats.lastDecision).toBe(face.fusedScore! >= card.threshold.stream!.live ? 'live' : 'spoof');
+      report('shipped FP32 model', stats, shippedScores);
     });
   },
 );

@@ -97,8 +97,8 @@ async function start(): Promise<void> {
   video.srcObject = stream;
   await video.play();
   setStatus(
-    `${classifier.card.name} ${classifier.card.version} · threshold ${checker.threshold} ` +
-      `(stream ${checker.streamThreshold}) · ` +
+    `${classifier.card.name} ${classifier.card.version} · threshold ${checker.threshold.toFixed(4)} ` +
+      `(stream ${checker.streamThreshold.toFixed(4)}) · ` +
       `everything runs in this page, nothing is uploaded`,
   );
 

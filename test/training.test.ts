@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
  * - training/test_resume.py (issue "Hostile input and faults") builds a tiny synthetic prepared folder, SIGKILLs
  *   train.py at seeded random points and once while an epoch is being validated, resumes it each time and checks the
  *   checkpoint, log.jsonl and leftovers;
- * - training/test_soft_labels.py checks the offline-distillation table and loss (`train.py --soft-labels`).
+ * - training/test_soft_labels.py checks the offline-distillation table and loss (`train.py --soft-labels`);
+ * - training/test_mixstyle.py checks MixStyle (`train.py --mixstyle`): identity at export, mixing in training.
  */
 const ROOT = join(import.meta.dirname, '..');
 const PYTHON = join(ROOT, 'training', '.venv', 'bin', 'python');
@@ -56,5 +57,10 @@ describe('training scripts', () => {
     const { code, stdout, stderr } = await runScript('test_soft_labels.py', 60_000);
     expect(code, `training/test_soft_labels.py failed:\n${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^OK soft labels$/m);
+  }, 90_000);
+  it('train.py --mixstyle: identity in eval mode, mixes channel statistics in training, no new parameters', async () => {
+    const { code, stdout, stderr } = await runScript('test_mixstyle.py', 60_000);
+    expect(code, `training/test_mixstyle.py failed:\n${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/^OK mixstyle$/m);
   }, 90_000);
 });

@@ -74,10 +74,32 @@ class FourierHead(nn.Module):
         return self.body(x)
 
 
+class MixStyle(nn.Module):
+    """MixStyle (Zhou et al., ICLR 2021), training only: with probability p, each sample's per-channel feature mean and
+    std are replaced by a Beta(alpha, alpha) mix of its own and another batch sample's. Channel statistics of early
+    layers carry camera and lighting "style"; mixing them across sources asks the classifier to decide from the
+    rest. No parameters, identity in eval mode, so checkpoints and the export are unchanged."""
+
+    def __init__(self, p: float = 0.0, alpha: float = 0.1, eps: float = 1e-6):
+        super().__init__()
+        self.p, self.alpha, self.eps = p, alpha, eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p <= 0 or x.size(0) < 2 or torch.rand(()) > self.p:
+            return x
+        mu = x.mean(dim=(2, 3), keepdim=True).detach()
+        sig = (x.var(dim=(2, 3), keepdim=True) + self.eps).sqrt().detach()
+        lam = torch.distributions.Beta(self.alpha, self.alpha).sample((x.size(0), 1, 1, 1)).to(x.dtype)
+        perm = torch.randperm(x.size(0))
+        mu_mix = lam * mu + (1 - lam) * mu[perm]
+        sig_mix = lam * sig + (1 - lam) * sig[perm]
+        return (x - mu) / sig * sig_mix + mu_mix
+
+
 class MiniFASNetSE(nn.Module):
     def __init__(self, input_size: int = 80, widths=(32, 64, 128, 128), depths=(2, 2, 2), expand: int = 2,
                  embedding: int = 128, head_width: int = 0, num_classes: int = 2, dropout: float = 0.2,
-                 fourier_head: bool = True):
+                 fourier_head: bool = True, mixstyle: float = 0.0):
         super().__init__()
         if input_size % 16:
             raise ValueError(f'input_size must be a multiple of 16, got {input_size}')
@@ -97,10 +119,13 @@ class MiniFASNetSE(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.classifier = nn.Linear(embedding, num_classes)
         self.fourier = FourierHead(w1) if fourier_head else None
+        # After the stem and after stage1 (the Fourier head reads stage1 unmixed: its target is the real input's).
+        self.mix_stem = MixStyle(mixstyle)
+        self.mix_stage1 = MixStyle(mixstyle)
 
     def forward(self, x: torch.Tensor, with_fourier: bool = False):
-        f1 = self.stage1(self.stem(x))
-        y = self.stage3(self.stage2(f1))
+        f1 = self.stage1(self.mix_stem(self.stem(x)))
+        y = self.stage3(self.stage2(self.mix_stage1(f1)))
         logits = self.classifier(self.drop(self.embed(self.gdc(self.conv_head(y)))))
         if with_fourier:
             if self.fourier is None:

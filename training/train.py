@@ -64,6 +64,9 @@ def parse_args(argv=None):
                                      '+ distill-weight x T^2 x KL(teacher/T || student/T) on every batch')
     p.add_argument('--distill-weight', type=float, default=1.0)
     p.add_argument('--distill-temperature', type=float, default=2.0)
+    p.add_argument('--mixstyle', type=float, default=0.0,
+                   help='probability of MixStyle (feature-statistics mixing across the batch) after the stem and '
+                        'after stage1, per batch; 0 disables it')
     p.add_argument('--soft-labels',
                    help='CSV from soft_labels.py (path, logit_live, logit_spoof of another model on the training '
                         'crops): + soft-weight x T^2 x KL(its logits/T || student/T) on the real images of a batch')
@@ -205,7 +208,7 @@ def main(argv=None):
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
-    model = create_model(args.model, args.size, fourier_head=args.ft_weight > 0)
+    model = create_model(args.model, args.size, fourier_head=args.ft_weight > 0, mixstyle=args.mixstyle)
     model = model.to(memory_format=torch.channels_last)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]

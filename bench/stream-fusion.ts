@@ -21,7 +21,8 @@ import { createLivenessChecker, type CheckResult, type LivenessChecker } from '.
 import { validateModelCard } from '../src/classify/card.js';
 import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
 import { DEFAULT_FUSION } from '../src/decide/fusion.js';
-import { cutIntoSequences, fuseSequence } from '../src/evaluate/sequences.js';
+import { checkFrames } from '../src/evaluate/score-sequences.js';
+import { cutIntoSequences, fuseSequence, sequenceKey, sessionFrameScore } from '../src/evaluate/sequences.js';
 import { LivenessSession } from '../src/stream.js';
 import {
   analyseStreams,
@@ -89,7 +90,7 @@ if (subjectList) {
   entries = entries.filter((entry) => !restricted.has(entry.source) || subjects.has(entry.subject));
 }
 if (entries.length === 0) throw new Error('no manifest rows left after --sources / --subjects');
-const groupCount = new Set(entries.map((e) => `${e.source}|${e.label}|${e.attack}|${e.subject}`)).size;
+const groupCount = new Set(entries.map(sequenceKey)).size;
 const sequencesOfFrames: ManifestEntry[][] = cutIntoSequences(entries, length);
 
 // 1. The model, once per frame.
@@ -116,19 +117,11 @@ if (values['write-card']) {
 const recorded: Array<Array<CheckResult | null>> = [];
 const totalFrames = sequencesOfFrames.length * length;
 let done = 0;
+const progress = () => {
+  if (++done % 200 === 0 && !values.json) process.stderr.write(`scored ${done}/${totalFrames} frames\r`);
+};
 try {
-  for (const frames of sequencesOfFrames) {
-    const results: Array<CheckResult | null> = [];
-    for (const entry of frames) {
-      try {
-        results.push(await checker.check(resolve(root, entry.path), { wholeImage: entry.framing === 'tight' }));
-      } catch {
-        results.push(null); // unreadable: the frame is a retry and the session never sees it
-      }
-      if (++done % 200 === 0 && !values.json) process.stderr.write(`scored ${done}/${totalFrames} frames\r`);
-    }
-    recorded.push(results);
-  }
+  for (const frames of sequencesOfFrames) recorded.push(await checkFrames(frames, checker, root, progress));
 } finally {
   await checker.close();
 }
@@ -148,13 +141,7 @@ const replay: LivenessChecker = {
 };
 const sequences: SequenceScores[] = [];
 for (const [k, frames] of sequencesOfFrames.entries()) {
-  // The largest face of each frame (listed first) is the one a session decides on; it counts when it passed the
-  // quality gate.
-  const scores = recorded[k]!.map((result) => {
-    const face = result?.faces[0];
-    return face !== undefined && face.reasons.length === 0 ? face.score : null;
-  });
-  const sequence = fuseSequence(frames[0]!, scores, { minFrames, window: fusionWindow });
+  const sequence = fuseSequence(frames[0]!, recorded[k]!.map(sessionFrameScore), { minFrames, window: fusionWindow });
   if (values.track) {
     const session = new LivenessSession(replay, { minFrames, window: fusionWindow });
     sequence.fused = null;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { logit, sigmoid } from '../src/decide/fusion.js';
-import { cutIntoSequences, frameRows, fuseSequence, sequenceRows } from '../src/evaluate/sequences.js';
+import type { CheckResult } from '../src/check.js';
+import {
+  cutIntoSequences,
+  frameRows,
+  fuseSequence,
+  sequenceKey,
+  sequenceRows,
+  sessionFrameScore,
+} from '../src/evaluate/sequences.js';
 
 const frame = (source: string, label: 'live' | 'spoof', index: number, subject = 's') => ({
   source,
@@ -60,5 +68,35 @@ describe('fuseSequence', () => {
       ['spoof', 0.2],
     ]);
     expect(sequenceRows([a, b]).map((r) => r.label)).toEqual(['live']);
+  });
+});
+
+describe('sessionFrameScore and sequenceKey', () => {
+  const result = (faces: Array<{ score: number; reasons: string[] }>) => ({ faces }) as unknown as CheckResult;
+
+  it("takes the largest (first) face's score only when it passed the quality gate", () => {
+    expect(sessionFrameScore(null)).toBeNull();
+    expect(sessionFrameScore(result([]))).toBeNull();
+    expect(
+      sessionFrameScore(
+        result([
+          { score: 0.9, reasons: ['blurred'] },
+          { score: 0.8, reasons: [] },
+        ]),
+      ),
+    ).toBeNull();
+    expect(
+      sessionFrameScore(
+        result([
+          { score: 0.7, reasons: [] },
+          { score: 0.2, reasons: [] },
+        ]),
+      ),
+    ).toBe(0.7);
+  });
+
+  it('names one (source, label, attack, subject)', () => {
+    expect(sequenceKey(frame('a', 'spoof', 0, 'x'))).toBe('a|spoof|replay|x');
+    expect(sequenceKey(frame('a', 'spoof', 0, 'x'))).not.toBe(sequenceKey(frame('a', 'live', 0, 'x')));
   });
 });

@@ -14,6 +14,7 @@ checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (low
 val-scores.csv of the last evaluation.
 """
 import argparse
+import csv
 import json
 import math
 import os
@@ -122,7 +123,6 @@ def pad_metrics(scores, rows, threshold: float = 0.5):
 
 def read_soft_labels(path: str, rows, train_idx) -> np.ndarray:
     """(n_rows, 2) float32 teacher logits aligned with rows; NaN where the file has none (validation rows always)."""
-    import csv
     with open(path, newline='') as f:
         table = {r['path']: (float(r['logit_live']), float(r['logit_spoof'])) for r in csv.DictReader(f)}
     out = np.full((len(rows), 2), np.nan, np.float32)

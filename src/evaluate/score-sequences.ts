@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { LivenessChecker } from '../check.js';
+import type { CheckResult, LivenessChecker } from '../check.js';
 import type { ManifestEntry } from '../data/manifest.js';
 import type { FusionOptions } from '../decide/fusion.js';
-import { cutIntoSequences, fuseSequence, type SequenceScores } from './sequences.js';
+import { cutIntoSequences, fuseSequence, sessionFrameScore, type SequenceScores } from './sequences.js';
 
 export interface SequenceScoreOptions {
   root: string;
@@ -12,10 +12,28 @@ export interface SequenceScoreOptions {
 }
 
 /**
- * Manifest frames -> sequences of `length` (cutIntoSequences) -> fused scores. Each frame goes through the checker as
- * a LivenessSession frame would (detection, quality gate, classification); its largest face counts when it passed the
- * gate. An unreadable frame is a retry, as in a session.
+ * Each frame through the checker as a LivenessSession frame would go (detection, quality gate, classification);
+ * null for a frame that could not be read, which a session answers with retry. `onFrame` runs after every frame.
  */
+export async function checkFrames(
+  frames: readonly ManifestEntry[],
+  checker: LivenessChecker,
+  root: string,
+  onFrame?: () => void,
+): Promise<Array<CheckResult | null>> {
+  const results: Array<CheckResult | null> = [];
+  for (const entry of frames) {
+    try {
+      results.push(await checker.check(resolve(root, entry.path), { wholeImage: entry.framing === 'tight' }));
+    } catch {
+      results.push(null);
+    }
+    onFrame?.();
+  }
+  return results;
+}
+
+/** Manifest frames -> sequences of `length` (cutIntoSequences) -> checked frames (checkFrames) -> fused scores. */
 export async function scoreSequences(
   entries: readonly ManifestEntry[],
   checker: LivenessChecker,
@@ -26,20 +44,8 @@ export async function scoreSequences(
   let done = 0;
   const fused: SequenceScores[] = [];
   for (const frames of sequences) {
-    const scores: Array<number | null> = [];
-    for (const entry of frames) {
-      try {
-        const result = await checker.check(resolve(options.root, entry.path), {
-          wholeImage: entry.framing === 'tight',
-        });
-        const face = result.faces[0];
-        scores.push(face !== undefined && face.reasons.length === 0 ? face.score : null);
-      } catch {
-        scores.push(null);
-      }
-      options.onProgress?.(++done, total);
-    }
-    fused.push(fuseSequence(frames[0]!, scores, options.fusion));
+    const results = await checkFrames(frames, checker, options.root, () => options.onProgress?.(++done, total));
+    fused.push(fuseSequence(frames[0]!, results.map(sessionFrameScore), options.fusion));
   }
   return fused;
 }

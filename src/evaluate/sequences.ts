@@ -2,6 +2,7 @@
 // `antispoof calibrate --sequence-length` (fits a card's stream threshold) and bench/stream-fusion.ts (measures
 // whether fusion beats single frames). Fusion is the product's ScoreFusion, so a sequence's fused score is the one a
 // LivenessSession holding one track would reach.
+import type { CheckResult } from '../check.js';
 import { ScoreFusion, type FusionOptions } from '../decide/fusion.js';
 import type { ScoredSample } from './types.js';
 
@@ -22,6 +23,20 @@ export interface SequenceScores extends SequenceKey {
   fused: number | null;
 }
 
+/** The group a frame's sequence is cut from: one (source, label, attack, subject). */
+export function sequenceKey(key: SequenceKey): string {
+  return `${key.source}|${key.label}|${key.attack}|${key.subject}`;
+}
+
+/**
+ * What a frame gives a session's fusion: the P(live) of its largest face (listed first, the one a session decides
+ * on) when that face passed the quality gate; null for no face, a failed gate, or an unreadable frame.
+ */
+export function sessionFrameScore(result: CheckResult | null): number | null {
+  const face = result?.faces[0];
+  return face !== undefined && face.reasons.length === 0 ? face.score : null;
+}
+
 /**
  * Cuts frames into sequences of `length`: frames of one (source, label, attack, subject) in the order given, in
  * consecutive runs; a group's last run shorter than `length` is left out.
@@ -30,7 +45,7 @@ export function cutIntoSequences<T extends SequenceKey>(frames: readonly T[], le
   if (!Number.isInteger(length) || length < 1) throw new RangeError(`sequence length must be >= 1, got ${length}`);
   const groups = new Map<string, T[]>();
   for (const frame of frames) {
-    const key = `${frame.source}|${frame.label}|${frame.attack}|${frame.subject}`;
+    const key = sequenceKey(frame);
     const group = groups.get(key);
     if (group) group.push(frame);
     else groups.set(key, [frame]);

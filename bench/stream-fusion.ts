@@ -14,19 +14,21 @@
 //     [--rule lowest|safest] [--calibrate-within source|subject] [--track] [--write-card card.json]
 // --subjects keeps only these subjects of the sources they belong to; other sources stay whole.
 // --calibrate-within: the group (e) calibrates within; default the --leave-out one.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLivenessChecker, type CheckResult, type LivenessChecker } from '../src/check.js';
 import { validateModelCard } from '../src/classify/card.js';
+import { writeFileAtomic } from '../src/data/atomic.js';
 import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
 import { DEFAULT_FUSION } from '../src/decide/fusion.js';
 import { checkFrames } from '../src/evaluate/score-sequences.js';
 import { cutIntoSequences, fuseSequence, sequenceKey, sessionFrameScore } from '../src/evaluate/sequences.js';
+import { fitStreamThreshold } from '../src/index.js';
 import { LivenessSession } from '../src/stream.js';
 import {
   analyseStreams,
-  streamThresholdEntry,
+  chooseThreshold,
   thresholdRuleText,
   type DecisionRates,
   type SequenceScores,
@@ -264,21 +266,23 @@ if (values.json) {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-// 4. --write-card: threshold.stream into the card (read-modify-write, everything else kept).
+// 4. --write-card: threshold.stream into the card (read-modify-write, everything else kept), in the shape
+// `antispoof calibrate --sequence-length` writes: the same library function writes both.
 if (cardToWrite) {
-  const entry = streamThresholdEntry(analysis, setup);
-  if (!entry) throw new Error('no stream threshold to write: the sequences need both live and spoof');
+  const loo = analysis.leaveOneOut;
+  const stream = fitStreamThreshold(sequences, (rows) => chooseThreshold(rows, targetApcer, rule), {
+    rule: thresholdRuleText(rule, targetApcer),
+    sequenceLength: length,
+    fusion: { minFrames, window: fusionWindow },
+    tracking: setup.tracking,
+    model: basename(checker.classifier.modelFile),
+    subjects: subjectList,
+    heldOut: { by: loo.by, frame: loo.pooled.frame, fused: loo.pooled.fused, skipped: loo.skipped },
+  });
+  if (!stream) throw new Error('no stream threshold to write: the sequences need both live and spoof');
   const { file, raw } = cardToWrite;
-  const stream = {
-    live: entry.live,
-    measured: {
-      ...entry.measured,
-      model: basename(checker.classifier.modelFile),
-      measuredAt: new Date().toISOString(),
-    },
-  };
   const updated = { ...raw, threshold: { ...(raw.threshold as Record<string, unknown>), stream } };
   validateModelCard(updated, file);
-  await writeFile(file, JSON.stringify(updated, null, 2) + '\n');
-  process.stderr.write(`wrote threshold.stream = ${entry.live} into ${file}\n`);
+  await writeFileAtomic(file, JSON.stringify(updated, null, 2) + '\n');
+  process.stderr.write(`wrote threshold.stream = ${stream.live} into ${file}\n`);
 }

@@ -40,6 +40,7 @@ export interface LivenessChecker {
   check(input: ImageInput | RgbImage, options?: CheckOptions): Promise<CheckResult>;
   /** Faces of an already decoded image (used by streams and by `prepare`). */
   checkImage(image: RgbImage, options?: CheckOptions): Promise<CheckResult>;
+  /** Releases both models once; a second call (or a concurrent one) waits for the same release. */
   close(): Promise<void>;
 }
 
@@ -70,6 +71,7 @@ export async function createLivenessChecker(options: LivenessCheckerOptions = {}
     throw error;
   }
   const { threshold, checkImage } = pipeline;
+  let closing: Promise<void> | undefined;
 
   return {
     threshold,
@@ -80,8 +82,9 @@ export async function createLivenessChecker(options: LivenessCheckerOptions = {}
       const image = isDecoded(input) ? input : await decodeImage(input, { maxPixels: options.maxPixels });
       return checkImage(image, checkOptions);
     },
-    async close() {
-      await Promise.all([classifier.close(), detector.close()]);
+    close() {
+      closing ??= Promise.all([classifier.close(), detector.close()]).then(() => undefined);
+      return closing;
     },
   };
 }

@@ -24,5 +24,15 @@ export {
   type Verdict,
 } from './decide/index.js';
 export { AntispoofError, isAntispoofError, type AntispoofErrorCode } from './errors.js';
+export { parseBox, reportFromError, reportFromResult, type FaceReport, type FileReport } from './report.js';
+export {
+  fitStreamThreshold,
+  streamThresholdEntry,
+  type FittedStreamThreshold,
+  type HeldOutRates,
+  type HeldOutValidation,
+  type StreamThresholdMeasured,
+  type StreamThresholdSetup,
+} from './evaluate/stream-threshold.js';
 export type { Box, Point, RgbImage, DetectedFace } from './types.js';
 export { LivenessSession, checkStream, type StreamOptions, type StreamUpdate, type TrackedFace } from './stream.js';

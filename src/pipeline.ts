@@ -38,6 +38,8 @@ export interface CheckResult {
   height: number;
   /** Largest face first. */
   faces: FaceResult[];
+  /** Where this call's time went; each result has its own, so concurrent checks never share them. */
+  timings: StageTimings;
 }
 
 export interface PipelineOptions {
@@ -57,7 +59,10 @@ export interface StageTimings {
 
 export interface FacePipeline {
   readonly threshold: number;
-  /** Timings of the last checkImage call. */
+  /**
+   * Timings of the last checkImage call to complete: one object, updated in place (the browser page reads it after
+   * each frame). With calls in flight at once, read `result.timings` instead.
+   */
   readonly lastTimings: StageTimings;
   checkImage(image: RgbImage, options?: CheckOptions): Promise<CheckResult>;
 }
@@ -110,27 +115,23 @@ export function createFacePipeline(
     const detected = performance.now();
     const crops = faces.map((face) => cropFace(image, face.box, { cropScale, size }));
     const scores = await classifier.classify(crops);
-    const result: CheckResult = {
-      width: image.width,
-      height: image.height,
-      faces: faces.map((face, i) => {
-        const quality = measureQuality(image, face.box);
-        const reasons = retryReasons(quality, limits);
-        const score = scores[i]!;
-        return {
-          box: face.box,
-          detectionScore: Number.isNaN(face.score) ? null : face.score,
-          keypoints: face.keypoints,
-          score,
-          verdict: decideVerdict(score, threshold, reasons),
-          reasons,
-          quality,
-        };
-      }),
-    };
-    lastTimings.detectMs = detected - start;
-    lastTimings.classifyMs = performance.now() - detected;
-    return result;
+    const faceResults = faces.map((face, i): FaceResult => {
+      const quality = measureQuality(image, face.box);
+      const reasons = retryReasons(quality, limits);
+      const score = scores[i]!;
+      return {
+        box: face.box,
+        detectionScore: Number.isNaN(face.score) ? null : face.score,
+        keypoints: face.keypoints,
+        score,
+        verdict: decideVerdict(score, threshold, reasons),
+        reasons,
+        quality,
+      };
+    });
+    const timings: StageTimings = { detectMs: detected - start, classifyMs: performance.now() - detected };
+    Object.assign(lastTimings, timings);
+    return { width: image.width, height: image.height, faces: faceResults, timings };
   }
 
   return { threshold, lastTimings, checkImage };

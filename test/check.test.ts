@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { createClassifier } from '../src/classify/index.js';
+import type { FaceDetector } from '../src/detect/index.js';
 import { createLivenessChecker, cropFace, type LivenessChecker } from '../src/index.js';
+import { createFacePipeline } from '../src/pipeline.js';
 import { decodeImage } from '../src/image/decode.js';
 import { samplePhoto, solidImage, patternImage, encode } from './helpers/images.js';
 import { TINY_SIZE, writeTinyModel } from './helpers/tiny-model.js';
@@ -98,5 +101,41 @@ describe('checker.check', () => {
     const textured = patternImage(300, 300, (x, y) => 60 + ((x * 31 + y * 17) % 128));
     const cut = await checker.check(textured, { box: { x: -100, y: 50, width: 160, height: 160 } });
     expect(cut.faces[0]!.reasons).toEqual(['cut-by-frame']);
+  });
+});
+
+describe('checker lifecycle and timings', () => {
+  it('closes once however often close() is called', async () => {
+    const own = await createLivenessChecker({ model: writeTinyModel().modelFile });
+    await Promise.all([own.close(), own.close()]);
+    await expect(own.close()).resolves.toBeUndefined();
+    await expect(own.check(solidImage(64, 64, [1, 2, 3]))).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+  });
+
+  it('gives every call its own timings; lastTimings is the last call to complete', async () => {
+    // A detector whose calls finish when the test says, so two checks overlap in a known order.
+    const releases: Array<() => void> = [];
+    const detector: FaceDetector = {
+      detect: () => new Promise((resolve) => releases.push(() => resolve([]))),
+      close: async () => {},
+    };
+    const classifier = await createClassifier({ model: writeTinyModel().modelFile });
+    const pipeline = createFacePipeline(detector, classifier);
+    const lastTimings = pipeline.lastTimings;
+    const image = solidImage(32, 32, [9, 9, 9]);
+    const slow = pipeline.checkImage(image);
+    const fast = pipeline.checkImage(image);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    releases[1]!();
+    const fastResult = await fast;
+    expect(pipeline.lastTimings).toEqual(fastResult.timings);
+    releases[0]!();
+    const slowResult = await slow;
+    expect(slowResult.timings.detectMs).toBeGreaterThanOrEqual(25);
+    expect(fastResult.timings.detectMs).toBeGreaterThanOrEqual(25);
+    expect(slowResult.timings).not.toBe(fastResult.timings);
+    expect(pipeline.lastTimings).toEqual(slowResult.timings);
+    expect(pipeline.lastTimings).toBe(lastTimings); // updated in place: the browser page holds this object
+    await classifier.close();
   });
 });

@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { createClassifier, validateModelCard } from '../src/classify/index.js';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it, vi } from 'vitest';
+import { acceptsBatches, classifierFromSession } from '../src/classify/classifier.js';
+import { createClassifier, readModelCard, validateModelCard } from '../src/classify/index.js';
+import type { InferenceSessionLike } from '../src/detect/detector.js';
 import { AntispoofError } from '../src/errors.js';
 import { solidImage } from './helpers/images.js';
 import { TINY_SIZE, tinyLiveProbability, writeTinyModel } from './helpers/tiny-model.js';
@@ -65,6 +68,92 @@ describe('classifier', () => {
     const lonely = join(noCard.dir, 'lonely.onnx');
     writeFileSync(lonely, Buffer.alloc(1));
     await expect(createClassifier({ model: lonely })).rejects.toMatchObject({ code: 'MODEL_CARD_INVALID' });
+  });
+});
+
+describe('classifier batching, failures and close', () => {
+  const crops = [
+    solidImage(TINY_SIZE, TINY_SIZE, [200, 10, 20]),
+    solidImage(TINY_SIZE, TINY_SIZE, [20, 10, 200]),
+    solidImage(TINY_SIZE, TINY_SIZE, [100, 100, 100]),
+  ];
+  const metadata = (shape: Array<number | string>) => [
+    { name: 'input', isTensor: true as const, type: 'float32' as const, shape },
+  ];
+
+  it('decides batching from the model input: a symbolic or unknown batch dimension batches, a fixed 1 does not', () => {
+    const session = (inputMetadata?: InferenceSessionLike['inputMetadata']) =>
+      ({ inputNames: ['input'], outputNames: ['logits'], inputMetadata }) as unknown as InferenceSessionLike;
+    expect(acceptsBatches(session(metadata(['batch', 3, 16, 16])), 'input')).toBe(true);
+    expect(acceptsBatches(session(metadata([-1, 3, 16, 16])), 'input')).toBe(true);
+    expect(acceptsBatches(session(metadata([])), 'input')).toBe(true);
+    expect(acceptsBatches(session(undefined), 'input')).toBe(true);
+    expect(acceptsBatches(session(metadata([1, 3, 16, 16])), 'input')).toBe(false);
+  });
+
+  it('runs a model exported with a fixed batch of 1 once per crop', async () => {
+    const { modelFile } = writeTinyModel({ batch: 1 });
+    const classifier = await createClassifier({ model: modelFile });
+    const scores = await classifier.classify(crops);
+    expect(scores[0]).toBeCloseTo(tinyLiveProbability(200, 20), 5);
+    expect(scores[1]).toBeCloseTo(tinyLiveProbability(20, 200), 5);
+    expect(scores[2]).toBeCloseTo(0.5, 5);
+    await classifier.close();
+  });
+
+  /** A session that fails its first run, then answers zero logits; records each run's batch size. */
+  async function flakyClassifier() {
+    const { modelFile, cardFile } = writeTinyModel();
+    const batches: number[] = [];
+    const session = {
+      inputNames: ['input'],
+      outputNames: ['logits'],
+      inputMetadata: metadata(['batch', 3, TINY_SIZE, TINY_SIZE]),
+      run: vi.fn(async (feeds: Record<string, ort.Tensor>) => {
+        const n = feeds['input']!.dims[0]!;
+        batches.push(n);
+        if (batches.length === 1) throw new Error('bad allocation in the runtime');
+        return { logits: new ort.Tensor('float32', new Float32Array(n * 2), [n, 2]) };
+      }),
+      release: vi.fn(async () => {}),
+    };
+    const card = await readModelCard(cardFile);
+    const classifier = classifierFromSession(session as unknown as InferenceSessionLike, ort.Tensor, card, {
+      modelFile,
+      cardFile,
+    });
+    return { classifier, session, batches, modelFile };
+  }
+
+  it('reports a runtime failure as INFERENCE_FAILED and keeps batching afterwards', async () => {
+    const { classifier, batches, modelFile } = await flakyClassifier();
+    const failed = classifier.classify(crops);
+    await expect(failed).rejects.toBeInstanceOf(AntispoofError);
+    await expect(classifier.classify(crops)).resolves.toEqual([0.5, 0.5, 0.5]);
+    await failed.catch((error: AntispoofError) => {
+      expect(error.code).toBe('INFERENCE_FAILED');
+      expect(error.message).toContain(modelFile);
+      expect(error.message).toContain('bad allocation in the runtime');
+      expect((error.cause as Error).message).toBe('bad allocation in the runtime');
+    });
+    expect(batches).toEqual([3, 3]);
+  });
+
+  it('refuses a crop of the wrong size with INVALID_INPUT, before running the model', async () => {
+    const { classifier, batches } = await flakyClassifier();
+    await expect(classifier.classify([solidImage(8, 8, [0, 0, 0])])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`model wants ${TINY_SIZE}x${TINY_SIZE}`),
+    });
+    expect(batches).toEqual([]);
+  });
+
+  it('closes once however often close() is called, and refuses to classify afterwards', async () => {
+    const { classifier, session } = await flakyClassifier();
+    await Promise.all([classifier.close(), classifier.close()]);
+    await classifier.close();
+    expect(session.release).toHaveBeenCalledTimes(1);
+    await expect(classifier.classify(crops)).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   }
   await detector.close();
   dataset = await makeMiniDataset(faces);
-});
+}, 60_000); // the default 10 s hook timeout is too short on a loaded 2-core machine
 
 describe('antispoof prepare', () => {
   it('crops every image with the product crop, lists faceless images, and resumes after kill -9', async () => {
@@ -177,6 +177,29 @@ describe('antispoof eval and calibrate', () => {
     // 20 frames per label -> 4 sequences of 5 each; the tiny model separates the tints, so the target holds.
     expect(stream.measured).toMatchObject({ sequenceLength: 5, nLive: 4, nSpoof: 4, retry: 0 });
     expect(stream.measured.rule).toBe('target APCER 0.05 on fused sequence scores');
+    // The shape bench/stream-fusion.ts --write-card gives the shipped card (one library function writes both).
+    expect(Object.keys(stream.measured)).toEqual([
+      'rule',
+      'sources',
+      'sequenceLength',
+      'fusion',
+      'n',
+      'nLive',
+      'nSpoof',
+      'retry',
+      'apcer',
+      'apcerWorst',
+      'bpcer',
+      'eer',
+      'auc',
+      'perSource',
+      'model',
+      'measuredAt',
+    ]);
+    expect(stream.measured).toMatchObject({ sources: ['my-camera'], model: 'tiny.onnx' });
+    expect(stream.measured.measuredAt).toBe(card.threshold.measured.calibratedAt);
+    // Written by rename: nothing half-written is left beside the card.
+    expect(readdirSync(dataset.root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     expect(stream.measured.apcer).toBeLessThanOrEqual(0.05);
     // Sessions (check --frames, LivenessSession) of a checker on the calibrated card decide with it.
     const checker = await createLivenessChecker({ model: out });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cropFace, cropSquare, reflect101, squareAround } from '../src/crop/index.js';
+import { AntispoofError } from '../src/errors.js';
 import { patternImage } from './helpers/images.js';
 
 /** Grey pattern: every channel of pixel (x, y) holds `value(x, y)`; returns channel 0 of a crop as rows. */
@@ -18,8 +19,8 @@ describe('squareAround', () => {
     expect(squareAround({ x: 0, y: 0, width: 10, height: 10 }, 1)).toEqual({ x: 0, y: 0, side: 10 });
   });
   it('rejects empty boxes and bad scales', () => {
-    expect(() => squareAround({ x: 0, y: 0, width: 0, height: 5 }, 1.5)).toThrow(RangeError);
-    expect(() => squareAround({ x: 0, y: 0, width: 5, height: 5 }, 0)).toThrow(RangeError);
+    expect(() => squareAround({ x: 0, y: 0, width: 0, height: 5 }, 1.5)).toThrow(AntispoofError);
+    expect(() => squareAround({ x: 0, y: 0, width: 5, height: 5 }, 0)).toThrow(AntispoofError);
   });
 });
 
@@ -106,5 +107,22 @@ describe('cropFace resampling matches a hand computation pixel for pixel', () =>
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
     expect(a.width).toBe(32);
     expect(a.height).toBe(32);
+  });
+});
+
+describe('cropFace refusals', () => {
+  const image = grey(4, 4, () => 0);
+  const refused = (run: () => unknown, message: RegExp) => {
+    expect(run).toThrow(AntispoofError);
+    expect(run).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(message) }));
+  };
+  it('throws INVALID_INPUT naming the bad argument: box, cropScale, size or image', () => {
+    const box = { x: 0, y: 0, width: 2, height: 2 };
+    refused(() => cropFace(image, { ...box, width: -1 }, { cropScale: 1.5, size: 4 }), /face box/);
+    refused(() => cropFace(image, box, { cropScale: Number.NaN, size: 4 }), /cropScale/);
+    refused(() => cropFace(image, box, { cropScale: 1.5, size: 2.5 }), /crop size/);
+    refused(() => cropSquare(image, { x: 0, y: 0, side: 2 }, 0), /crop size/);
+    refused(() => cropFace({ ...image, data: image.data.subarray(1) }, box, { cropScale: 1.5, size: 4 }), /image data/);
+    refused(() => cropFace({ ...image, width: 0 }, box, { cropScale: 1.5, size: 4 }), /image size/);
   });
 });

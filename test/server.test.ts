@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLivenessChecker, type CheckResult, type LivenessChecker } from '../src/index.js';
-import { reportFromResult } from '../src/cli/format.js';
+import {
+  AntispoofError,
+  createLivenessChecker,
+  reportFromResult,
+  type CheckResult,
+  type LivenessChecker,
+} from '../src/index.js';
 import { createServer, type ServerOptions, type ServiceChecker } from '../src/server/index.js';
 import { samplePhoto } from './helpers/images.js';
 import { writeTinyModel } from './helpers/tiny-model.js';
@@ -58,8 +63,10 @@ function multipart(parts: Part[], boundary = 'antispoof-test-boundary'): { body:
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+const NO_TIMINGS = { detectMs: 0, classifyMs: 0 };
+
 /** A checker whose every check waits until the test releases it: fills slots and the queue deterministically. */
-function gatedChecker(result: CheckResult = { width: 1, height: 1, faces: [] }) {
+function gatedChecker(result: CheckResult = { width: 1, height: 1, faces: [], timings: NO_TIMINGS }) {
   const waiting: Array<() => void> = [];
   const fake: ServiceChecker = {
     classifier: { card: { name: 'gated-fake' } },
@@ -81,7 +88,8 @@ function gatedChecker(result: CheckResult = { width: 1, height: 1, faces: [] }) 
 function slowChecker(ms: number): ServiceChecker {
   return {
     classifier: { card: { name: 'slow-fake' } },
-    check: () => new Promise((resolve) => setTimeout(() => resolve({ width: 1, height: 1, faces: [] }), ms)),
+    check: () =>
+      new Promise((resolve) => setTimeout(() => resolve({ width: 1, height: 1, faces: [], timings: NO_TIMINGS }), ms)),
     close: async () => {},
   };
 }
@@ -182,6 +190,44 @@ describe('POST /v1/check', () => {
       const { statusCode, json } = await response;
       expect(statusCode).toBe(400);
       expect(json()).toMatchObject({ file: 'upload', errorCode, error: expect.any(String) });
+    }
+  });
+
+  it('answers 500 with a generic message and the request id; the error itself goes to the log only', async () => {
+    const lines: string[] = [];
+    const failures = [
+      new AntispoofError('INFERENCE_FAILED', 'classifier /srv/secret/model.onnx failed on 1 crop(s): bad alloc'),
+      new TypeError("Cannot read properties of undefined (reading 'data') at /srv/secret/pipeline.js:12"),
+    ];
+    const failing: ServiceChecker = {
+      classifier: { card: { name: 'failing-fake' } },
+      check: async () => {
+        throw failures.shift()!;
+      },
+      close: async () => {},
+    };
+    const app = await server({
+      checker: failing,
+      logger: { level: 'error', stream: { write: (line: string) => void lines.push(line) } },
+    });
+    for (const errorCode of ['INFERENCE_FAILED', 'INTERNAL']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/check',
+        headers: { 'content-type': 'image/jpeg' },
+        body: photo,
+      });
+      expect(response.statusCode).toBe(500);
+      const body = response.json<{ error: string; requestId: string }>();
+      expect(body).toEqual({
+        file: 'upload',
+        error: `internal server error; the server log has the details under request id ${body.requestId}`,
+        errorCode,
+        requestId: expect.any(String),
+      });
+      expect(response.body).not.toContain('secret');
+      const logged = lines.map((line) => JSON.parse(line) as { reqId: string; err: { message: string } });
+      expect(logged.find((entry) => entry.reqId === body.requestId)?.err.message).toContain('/srv/secret/');
     }
   });
 

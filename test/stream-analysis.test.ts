@@ -7,10 +7,12 @@ import {
   perGroupCalibration,
   sequenceRows,
   splitHalves,
-  streamThresholdEntry,
+  thresholdRuleText,
   type SequenceScores,
 } from '../bench/stream-analysis.js';
 import { validateModelCard } from '../src/classify/card.js';
+import { thresholdForApcer } from '../src/evaluate/metrics.js';
+import { fitStreamThreshold, streamThresholdEntry } from '../src/index.js';
 import type { ScoredSample } from '../src/evaluate/types.js';
 
 const seq = (
@@ -124,26 +126,46 @@ describe('stream analysis', () => {
 
   it('threshold.stream for the card: valid for validateModelCard, with the leave-one-out rates', () => {
     const analysis = analyseStreams(SEQUENCES, { frameThreshold: 0.6, targetApcer: 0 });
-    const entry = streamThresholdEntry(analysis, {
-      sources: ['A', 'B', 'C'],
+    const loo = analysis.leaveOneOut;
+    const measuredAt = new Date('2026-01-02T03:04:05Z');
+    const setup = {
+      rule: thresholdRuleText('lowest', 0),
       sequenceLength: 2,
-      minFrames: 2,
-      window: 15,
+      fusion: { minFrames: 2, window: 15 },
       tracking: 'one track per sequence',
+      model: 'x.onnx',
+      measuredAt,
+    };
+    const entry = fitStreamThreshold(SEQUENCES, (rows) => chooseThreshold(rows, 0), {
+      ...setup,
+      heldOut: { by: loo.by, frame: loo.pooled.frame, fused: loo.pooled.fused, skipped: loo.skipped },
     })!;
+    expect(entry.live).toBe(analysis.streamThreshold!.threshold);
     expect(entry.live).toBe(0.58);
     expect(entry.measured).toMatchObject({
       rule: 'lowest threshold with pooled APCER <= 0 on fused sequence scores',
       sources: ['A', 'B', 'C'],
       sequenceLength: 2,
+      fusion: { minFrames: 2, window: 15, tracking: 'one track per sequence' },
       n: 6,
       retry: 1,
       apcer: 0,
+      apcerWorst: 0,
       bpcer: 0,
       auc: 1,
       leaveOneSourceOut: { fused: { n: 6, apcer: 0 }, skipped: [] },
+      model: 'x.onnx',
+      measuredAt: '2026-01-02T03:04:05.000Z',
     });
-    expect(Object.keys(entry.measured.perSource as object)).toEqual(['A', 'B', 'C']);
+    expect(Object.keys(entry.measured.leaveOneSourceOut!.fused)).toEqual([
+      'n',
+      'retry',
+      'apcer',
+      'bpcer',
+      'error',
+      'acer',
+    ]);
+    expect(Object.keys(entry.measured.perSource)).toEqual(['A', 'B', 'C']);
     const card = {
       name: 'x',
       file: 'x.onnx',
@@ -153,6 +175,23 @@ describe('stream analysis', () => {
       threshold: { live: 0.5, stream: entry },
     };
     expect(validateModelCard(card, 'x.json').threshold.stream!.live).toBe(0.58);
+
+    // `antispoof calibrate --sequence-length` writes the same shape, without the held-out validation it cannot run.
+    const calibrated = fitStreamThreshold(SEQUENCES, (rows) => thresholdForApcer(rows, 0), {
+      ...setup,
+      rule: 'target APCER 0',
+    })!;
+    expect(calibrated).toEqual(streamThresholdEntry(SEQUENCES, 0.58, { ...setup, rule: 'target APCER 0' }));
+    const { leaveOneSourceOut, ...rest } = entry.measured;
+    expect(leaveOneSourceOut).toBeDefined();
+    expect(Object.keys(calibrated.measured)).toEqual(Object.keys(rest));
+    expect(
+      fitStreamThreshold(
+        SEQUENCES.filter((s) => s.label === 'live'),
+        (rows) => thresholdForApcer(rows, 0),
+        setup,
+      ),
+    ).toBeNull();
   });
 
   describe('(e) per-source calibration, split half', () => {

@@ -103,6 +103,7 @@ function fakeChecker(score: number, thresholds: { threshold: number; streamThres
         quality: { faceSize: 100, brightness: 120, sharpness: 50, outsideFraction: 0 },
       },
     ],
+    timings: { detectMs: 0, classifyMs: 0 },
   };
   return {
     ...thresholds,

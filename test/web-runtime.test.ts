@@ -108,10 +108,12 @@ describe('onnxruntime-web (wasm) in Node runs the pipeline as onnxruntime-node d
   // Real classifiers, when this checkout has them: the trained model (models/ is filled by training/export.py and
   // quantize.py) and the upstream reference the benchmarks compare against (read from ../shared/reference).
   // FP32 kernels agree to rounding; the INT8 (QDQ) models get a little more room: wasm and native quantized kernels
-  // may round an activation one int8 step apart (the upstream INT8 model measured identical, ours v1.2 within 1.4e-3).
+  // may round an activation one int8 step apart (the upstream INT8 model measured identical, ours v1.2 within 1.4e-3
+  // on a VNNI machine). On an AVX2-only CPU (AMD EPYC without VNNI) onnxruntime-node's u8s8 kernels sum pairs in
+  // saturating int16 (vpmaddubsw), which wasm does not: ours v1.2 then measured 0.022 apart, hence 0.03.
   const realModels = [
     { model: join(packageModelsDir(), 'antispoof-v1.onnx'), tolerance: 1e-4 },
-    { model: join(packageModelsDir(), 'antispoof-v1.int8.onnx'), tolerance: 5e-3 },
+    { model: join(packageModelsDir(), 'antispoof-v1.int8.onnx'), tolerance: 3e-2 },
     { model: 'bench/baselines/face-antispoof-onnx.fp32.json', tolerance: 1e-4 },
     { model: 'bench/baselines/face-antispoof-onnx.int8.json', tolerance: 1e-3 },
   ];

@@ -16,6 +16,7 @@ import onnxruntime as ort
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import metrics  # noqa: E402
+import splits  # noqa: E402
 from export import choose_threshold  # noqa: E402
 
 
@@ -87,6 +88,7 @@ def main() -> None:
                     'lowest threshold with pooled APCER <= 0.05, on this model\'s own validation scores')
             card['threshold']['measured'] = {
                 **card['threshold'].get('measured', {}),
+                'split': splits.validation_text(),
                 'measuredWith': os.path.basename(model),
                 **{k: pooled[k] for k in ('apcer', 'bpcer', 'eer', 'auc')},
                 'n': len(val_rows),

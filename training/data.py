@@ -15,10 +15,11 @@ import numpy as np
 from PIL import Image
 
 import augment
+import scene
 import splits
 import synthetic
 
-WEB_SOURCES = ('celeba', 'utkface')
+WEB_SOURCES = splits.WEB_SOURCES
 
 
 def read_prepared(prepared: str):
@@ -80,9 +81,9 @@ class BalancedBatches:
     """
 
     def __init__(self, rows, contexts, train_idx, size: int, batch: int, seed: int, synthetic_share: float = 0.35,
-                 synthetic_web: float = 0.8):
+                 synthetic_web: float = 0.8, scene_share: float = 0.0):
         self.contexts, self.size, self.batch, self.seed = contexts, size, batch, seed
-        self.synthetic_share, self.synthetic_web = synthetic_share, synthetic_web
+        self.synthetic_share, self.synthetic_web, self.scene_share = synthetic_share, synthetic_web, scene_share
         groups = {}
         for i in train_idx:
             groups.setdefault((rows[i]['label'], rows[i]['source']), []).append(i)
@@ -93,6 +94,8 @@ class BalancedBatches:
         self.spoof_p = self._probs(self.spoof)
         self.web_live = [k for k in self.live if k[1] in WEB_SOURCES]
         self.cam_live = [k for k in self.live if k[1] not in WEB_SOURCES]
+        # Rooms to hold a scene-level attack in front of: live frames of the training cameras.
+        self.rooms = np.concatenate([self.groups[k] for k in self.cam_live]) if self.cam_live else None
 
     def _probs(self, keys):
         w = np.array([_source_weight(len(self.groups[k])) for k in keys])
@@ -114,9 +117,18 @@ class BalancedBatches:
             self._pick(rng, self.cam_live, None, n_syn - n_syn_web),
         ])
         labels = np.array([0] * half + [1] * (self.batch - half), np.int64)  # [live, spoof]
-        windows = augment.geometric(np.asarray(self.contexts[idx]), self.size, rng)
-        synth = np.arange(self.batch - n_syn, self.batch)
-        if n_syn:
+        n_scene = int(round(n_syn * self.scene_share)) if self.rooms is not None else 0
+        if n_scene:
+            tail = self.batch - n_syn
+            idx[tail:] = idx[tail:][rng.permutation(n_syn)]  # web and camera faces in both kinds of synthesis
+        contexts = np.array(self.contexts[idx])
+        for j in range(self.batch - n_scene, self.batch):
+            room = np.asarray(self.contexts[rng.choice(self.rooms)]).astype(np.float32) / 255
+            made, _ = scene.scene_attack(contexts[j].astype(np.float32) / 255, room, rng)
+            contexts[j] = (np.clip(made, 0, 1) * 255 + 0.5).astype(np.uint8)
+        windows = augment.geometric(contexts, self.size, rng)
+        synth = np.arange(self.batch - n_syn, self.batch - n_scene)
+        if len(synth):
             f = windows[synth].astype(np.float32) / 255
             windows[synth] = np.stack([(np.clip(synthetic.synthesize(im, rng)[0], 0, 1) * 255 + 0.5).astype(np.uint8)
                                        for im in f])

@@ -22,12 +22,14 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
+import splits  # noqa: E402
 from model import LABELS, ConvBN, create_model  # noqa: E402
 from train import pad_metrics, predict_live  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA_NOTE = ('NUAA Photograph Imposter Database, 12 small public webcam liveness sets (GitHub), CelebA (aligned), '
-             'UTKFace (crop_part1), plus synthetic print/replay attacks made from their live images; '
+DATA_NOTE = ('NUAA Photograph Imposter Database, 12 small public webcam liveness sets and 18 webcam-room sets with '
+             'full-frame context (GitHub), CelebA (aligned), UTKFace (crop_part1), plus synthetic print/replay '
+             'attacks (texture- and scene-level) made from their live images; '
              'research-only licences (several sources state none): not for commercial use. '
              'See /work/shared/data/README.md of the training corpus.')
 
@@ -162,9 +164,7 @@ def main(argv=None):
         'output': {'name': 'logits', 'labels': list(LABELS)},
         'crop': {'scale': info.get('cropScale', 1.5)},
         'threshold': {'live': threshold, 'measured': {
-            'split': 'validation: held-out sources webcam-apfol, webcam-lestari15, webcam-krzysiek354, '
-                     'webcam-alexcamargoweb, webcam-trickyf0x; last 5 NUAA subjects; ~10% of celeba subjects; '
-                     '~10% of utkface images (training/splits.py)',
+            'split': splits.validation_text(),
             'rule': f'lowest threshold with pooled APCER <= {args.max_apcer}',
             'apcer': pooled['apcer'], 'bpcer': pooled['bpcer'], 'eer': pooled['eer'], 'auc': pooled['auc'],
             'n': pooled['n'],
@@ -175,7 +175,12 @@ def main(argv=None):
                        'inputSize': size, 'threads': run['threads'], 'batch': run['batch'], 'lr': run['lr'],
                        'optimizer': 'AdamW', 'schedule': 'linear warmup + cosine', 'weightDecay': run['weight_decay'],
                        'labelSmoothing': run['label_smoothing'], 'fourierWeight': run['ft_weight'],
-                       'syntheticShare': run['synthetic_share'], 'seed': run['seed'],
+                       'syntheticShare': run['synthetic_share'], 'sceneShare': run.get('scene_share', 0.0),
+                       'mixstyle': run.get('mixstyle', 0.0),
+                       'softLabels': ({'file': os.path.basename(run['soft_labels']), 'weight': run['soft_weight'],
+                                       'temperature': run['soft_temperature']} if run.get('soft_labels') else None),
+                       'teacher': os.path.basename(run['teacher']) if run.get('teacher') else None,
+                       'seed': run['seed'],
                        'sampling': 'half live / half spoof, sources weighted sqrt(clip(n,100,1000))',
                        'augmentation': 'random square window of the 1.875x context (scale 0.88-1.12, shift 6%), '
                                        'hflip, brightness/contrast/gamma, colour temperature, low light + noise, '

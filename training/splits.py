@@ -1,17 +1,30 @@
 """Train/validation split: whole held-out sources, never individual images (webcam sets are video frames).
 
+The held-out camera sources are listed in splits.json (shared with the TypeScript yardstick, bench/yardstick.ts):
+phone, TV/monitor and print attacks from cameras and rooms the model never trains on. NUAA is held out by subject
+(its last five ids: print attacks); celeba and utkface (live-only web photos) by subject / image, for BPCER only.
+
 Run it to print the split of a prepared folder: training/.venv/bin/python training/splits.py /work/prepared/s80
 """
+import json
+import os
 import sys
 import zlib
 
-# Held-out webcam sources: the largest replay set (apfol), a balanced mid-size one (lestari15), two small
-# ones (krzysiek354, alexcamargoweb) and the smallest (trickyf0x). All webcam sets are replay; print attacks are
-# validated on NUAA's held-out subjects.
-VAL_SOURCES = ('webcam-apfol', 'webcam-lestari15', 'webcam-krzysiek354', 'webcam-alexcamargoweb', 'webcam-trickyf0x')
-# NUAA subjects are numbered nuaa-0001..; the last five ids held out.
-NUAA_VAL_SUBJECTS = 5
-WEB_VAL_FRACTION = 0.10
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'splits.json')) as _f:
+    _SPLIT = json.load(_f)
+
+VAL_SOURCES = tuple(_SPLIT['validationSources'])
+NUAA_VAL_SUBJECTS = _SPLIT['nuaaValidationSubjects']
+WEB_VAL_FRACTION = _SPLIT['webValidationFraction']
+WEB_SOURCES = tuple(_SPLIT['webSources'])
+
+
+def validation_text() -> str:
+    """What the validation split holds, as a model card records it."""
+    return (f'validation: held-out sources {", ".join(VAL_SOURCES)}; last {NUAA_VAL_SUBJECTS} NUAA subjects; '
+            f'~{WEB_VAL_FRACTION:.0%} of celeba subjects; ~{WEB_VAL_FRACTION:.0%} of utkface images '
+            '(training/splits.json)')
 
 
 def _bucket(key: str) -> float:
@@ -57,6 +70,5 @@ def describe(rows, split):
 
 if __name__ == '__main__':
     import csv
-    import os
     rows = [r for r in csv.DictReader(open(os.path.join(sys.argv[1], 'prepared.csv'))) if r['status'] == 'ok']
     print(describe(rows, assign(rows)))

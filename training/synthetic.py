@@ -45,7 +45,8 @@ def recapture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return jpeg(_u8(x), rng.integers(40, 95)).astype(np.float32) / 255
 
 
-def print_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def print_texture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ink on paper, before any camera sees it."""
     h, w = x.shape[:2]
     # Gamut and contrast loss of ink on paper: compressed range, desaturation, warm paper white.
     grey = x.mean(axis=2, keepdims=True)
@@ -70,10 +71,15 @@ def print_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     x = x * (1 + 0.15 * _smooth_noise(h, w, 3, rng)[..., None])
     if rng.random() < 0.7:
         x = _warp(x, rng, rng.uniform(0.5, 2.5))
-    return recapture(x, rng)
+    return x
 
 
-def replay_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def print_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return recapture(print_texture(x, rng), rng)
+
+
+def replay_texture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The image as a display shows it, before any camera sees it."""
     h, w = x.shape[:2]
     # Display: upsample, multiply by an RGB subpixel stripe grid with dark gaps between pixel rows.
     k = 3
@@ -102,7 +108,11 @@ def replay_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         gx, gy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.15, 0.5) * w
         y = y + rng.uniform(0.05, 0.35) * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * r * r))[..., None]
-    return recapture(y, rng)
+    return y
+
+
+def replay_attack(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return recapture(replay_texture(x, rng), rng)
 
 
 def synthesize(x: np.ndarray, rng: np.random.Generator):

@@ -10,7 +10,7 @@ Fine-tune on a user's live captures (training/README.md, "Fine-tune on your own 
       --mix-base 0.5 --epochs 8 --lr 3e-4 --ft-weight 5 --max-minutes 8
 
 Writes to --out: log.jsonl (one JSON object per epoch plus a 'start' record with the loss-term magnitudes),
-checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (lowest pooled validation EER),
+checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (lowest mean per-source validation EER),
 val-scores.csv of the last evaluation.
 """
 import argparse
@@ -46,6 +46,9 @@ def parse_args(argv=None):
     p.add_argument('--label-smoothing', type=float, default=0.1)
     p.add_argument('--ft-weight', type=float, default=1.0, help='lambda of the Fourier MSE; 0 disables it')
     p.add_argument('--synthetic-share', type=float, default=0.35, help='share of the spoof half that is synthetic')
+    p.add_argument('--scene-share', type=float, default=0.0,
+                   help='share of the synthetic attacks that are scene-level (scene.py: a phone, screen, print or ID '
+                        'card in front of a room, bezel/edge/fingers in view) instead of texture-level')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--max-minutes', type=float, default=0,
@@ -118,7 +121,12 @@ def pad_metrics(scores, rows, threshold: float = 0.5):
     per_source = {}
     for i, r in enumerate(rows):
         per_source.setdefault(r['source'], []).append(i)
-    return {'pooled': summarise(everything), 'sources': {s: summarise(v) for s, v in sorted(per_source.items())}}
+    sources = {s: summarise(v) for s, v in sorted(per_source.items())}
+    # The yardstick's summary (bench/yardstick.ts): each camera source counts once, whatever its size.
+    judged = [m for m in sources.values() if m['eer'] is not None]
+    mean = {'eer': float(np.mean([m['eer'] for m in judged])) if judged else None,
+            'auc': float(np.mean([m['auc'] for m in judged])) if judged else None, 'sources': len(judged)}
+    return {'pooled': summarise(everything), 'meanPerSource': mean, 'sources': sources}
 
 
 def read_soft_labels(path: str, rows, train_idx) -> np.ndarray:
@@ -245,7 +253,7 @@ def main(argv=None):
                                    base_rows=base_rows, base_contexts=base_contexts)
     else:
         batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed,
-                                       args.synthetic_share)
+                                       args.synthetic_share, scene_share=args.scene_share)
     prefetch = data.Prefetcher(batches, step)
     grid = args.size // 4
     t_start = time.time()
@@ -370,9 +378,12 @@ def main(argv=None):
                   'ft': sums['ft'] / max(1, sums['n']), 'lr': lr, 'imagesPerSecond': ips,
                   'wallMinutes': wall() / 60, 'partial': not finished_epoch, 'val': val}
         log(record)
-        eer = val['pooled']['eer']
+        eer = val['meanPerSource']['eer']
         p = val['pooled']
-        print(f'== epoch {epoch} ce {record["ce"]:.4f} ft {record["ft"]:.4f} val eer {eer:.4f} auc {p["auc"]:.4f} '
+        def f4(value):
+            return 'n/a' if value is None else f'{value:.4f}'
+        print(f'== epoch {epoch} ce {record["ce"]:.4f} ft {record["ft"]:.4f} val mean per-source eer {f4(eer)} '
+              f'auc {f4(val["meanPerSource"]["auc"])}, pooled eer {f4(p["eer"])} auc {f4(p["auc"])} '
               f'| ' + ' '.join(f'{s}:{m["eer"]:.3f}' if m['eer'] is not None else f'{s}:bpcer {m["bpcer"]:.3f}'
                                for s, m in val['sources'].items()), flush=True)
         with open(os.path.join(args.out, 'val-scores.csv.tmp'), 'w') as f:

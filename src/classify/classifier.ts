@@ -9,8 +9,12 @@ import { cropsToTensorData, liveProbability } from './tensor.js';
 export interface Classifier {
   readonly card: ModelCard;
   readonly modelFile: string;
-  /** P(live) per crop, all crops in one batch. Crops must be card.input.size square. */
+  /**
+   * P(live) per crop, all crops in one run when the model takes batches (else one run each). Crops must be
+   * card.input.size square (INVALID_INPUT otherwise); a runtime failure, or a call after close(), is INFERENCE_FAILED.
+   */
   classify(crops: readonly RgbImage[]): Promise<number[]>;
+  /** Releases the session; later calls do nothing. */
   close(): Promise<void>;
 }
 
@@ -54,16 +58,23 @@ export function classifierFromSession(
   const liveIndex = card.output.labels.indexOf('live');
   const { size, layout } = card.input;
   const shape = (n: number) => (layout === 'NCHW' ? [n, 3, size, size] : [n, size, size, 3]);
-  let batchable = true;
+  const batchable = acceptsBatches(session, card.input.name);
+  let closed = false;
 
   async function runBatch(batch: readonly RgbImage[]): Promise<number[]> {
-    const feeds = {
-      [card.input.name]: new Tensor('float32', cropsToTensorData(batch, card.input), shape(batch.length)),
-    };
-    const result = await session.run(feeds);
-    const logits = result[card.output.name]!;
+    const data = cropsToTensorData(batch, card.input); // INVALID_INPUT for a crop of the wrong size
+    let values: Float32Array;
+    try {
+      const result = await session.run({ [card.input.name]: new Tensor('float32', data, shape(batch.length)) });
+      values = result[card.output.name]!.data as Float32Array;
+    } catch (cause) {
+      throw new AntispoofError(
+        'INFERENCE_FAILED',
+        `classifier ${modelFile} failed on ${batch.length} crop(s): ${(cause as Error)?.message ?? String(cause)}`,
+        { cause },
+      );
+    }
     const classes = card.output.labels.length;
-    const values = logits.data as Float32Array;
     if (values.length !== batch.length * classes)
       throw new AntispoofError(
         'MODEL_CARD_INVALID',
@@ -76,21 +87,29 @@ export function classifierFromSession(
     card,
     modelFile,
     async classify(crops) {
+      if (closed) throw new AntispoofError('INFERENCE_FAILED', `classifier ${modelFile} is closed`);
       if (crops.length === 0) return [];
-      if (batchable || crops.length === 1) {
-        try {
-          return await runBatch(crops);
-        } catch (error) {
-          if (crops.length === 1 || error instanceof AntispoofError) throw error;
-          batchable = false; // a model exported with a fixed batch of 1: fall back to one run per face
-        }
-      }
+      if (batchable) return runBatch(crops);
       const scores: number[] = [];
       for (const crop of crops) scores.push(...(await runBatch([crop])));
       return scores;
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await session.release();
     },
   };
+}
+
+/**
+ * Whether one run may carry several crops: the model input's batch dimension is symbolic ("batch") or unknown. A model
+ * exported with a fixed batch of 1 gets one run per crop. Decided once from the model's own metadata, so a failing
+ * run is reported as INFERENCE_FAILED instead of silently switching batching off for the session's lifetime.
+ */
+export function acceptsBatches(session: InferenceSessionLike, inputName: string): boolean {
+  const input = session.inputMetadata?.find((metadata) => metadata.name === inputName);
+  if (!input?.isTensor || input.shape.length === 0) return true;
+  const batch = input.shape[0];
+  return !(typeof batch === 'number' && batch >= 1);
 }

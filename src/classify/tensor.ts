@@ -1,3 +1,4 @@
+import { AntispoofError } from '../errors.js';
 import type { RgbImage } from '../types.js';
 import type { ModelCard } from './card.js';
 
@@ -9,7 +10,7 @@ export function cropsToTensorData(crops: readonly RgbImage[], input: ModelCard['
   const order = channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
   crops.forEach((crop, n) => {
     if (crop.width !== size || crop.height !== size)
-      throw new RangeError(`crop is ${crop.width}x${crop.height}, model wants ${size}x${size}`);
+      throw new AntispoofError('INVALID_INPUT', `crop is ${crop.width}x${crop.height}, model wants ${size}x${size}`);
     const base = n * 3 * plane;
     for (let c = 0; c < 3; c++) {
       const source = order[c]!;

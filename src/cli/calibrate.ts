@@ -1,18 +1,15 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createLivenessChecker } from '../check.js';
-import { readManifest, type ManifestEntry } from '../data/manifest.js';
+import { validateModelCard } from '../classify/card.js';
+import { writeFileAtomic } from '../data/atomic.js';
+import { readManifest } from '../data/manifest.js';
 import { DEFAULT_FUSION } from '../decide/fusion.js';
-import { createFaceDetector } from '../detect/index.js';
 import { rowsOfModel } from '../evaluate/evaluation.js';
 import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../evaluate/metrics.js';
-import { scoreManifest } from '../evaluate/score-manifest.js';
-import { scoreSequences } from '../evaluate/score-sequences.js';
-import { sequenceRows } from '../evaluate/sequences.js';
+import { checkManifest, fuseCheckedSequences, scoredFromChecks } from '../evaluate/score-sequences.js';
+import type { SequenceScores } from '../evaluate/sequences.js';
 import type { OperatingPoint, ScoredSample } from '../evaluate/types.js';
-import { AntispoofError } from '../errors.js';
-import { openClassifiers } from './models.js';
+import { AntispoofError, createLivenessChecker, fitStreamThreshold, type StreamThresholdSetup } from '../index.js';
 import { parsePositiveInteger, parseProbability } from './parse.js';
 import { UsageError } from './parse.js';
 import { createProgress } from './progress.js';
@@ -51,22 +48,18 @@ export function registerCalibrate(program: Command): void {
         );
       const root = resolve(flags.root ?? dirname(manifest));
       const entries = await readManifest(manifest);
-      const [classifier] = await openClassifiers(flags.model ? [flags.model] : undefined);
-      const detector = await createFaceDetector();
+      // One pass: each image decoded and checked once gives both its frame score and its frame of a sequence.
+      const checker = await createLivenessChecker({ model: flags.model });
       const progress = createProgress('calibrate');
-      let scored;
+      let checked;
       try {
-        scored = await scoreManifest(entries, {
-          root,
-          classifiers: [classifier!],
-          detector,
-          onProgress: progress.update,
-        });
+        checked = await checkManifest(entries, checker, { root, onProgress: progress.update });
       } finally {
         progress.stop();
-        await detector.close();
-        await classifier!.close();
+        await checker.close();
       }
+      const { classifier } = checker;
+      const scored = scoredFromChecks(entries, checked);
       const rows = rowsOfModel(scored, 0);
       const choose = (samples: ScoredSample[]): OperatingPoint | null =>
         flags.targetApcer !== undefined
@@ -78,22 +71,30 @@ export function registerCalibrate(program: Command): void {
       if (!point)
         throw new AntispoofError('INVALID_INPUT', `calibration needs both live and spoof images that could be scored`);
       const metrics = computeMetrics(rows, point.threshold);
+      const calibratedAt = new Date();
       const stream =
         flags.sequenceLength === undefined
           ? undefined
-          : await calibrateStream(entries, root, flags.model, flags.sequenceLength, choose, method);
-      const card = classifier!.card;
+          : fitStream(fuseCheckedSequences(entries, checked, flags.sequenceLength, DEFAULT_FUSION), choose, {
+              rule: method,
+              sequenceLength: flags.sequenceLength,
+              fusion: DEFAULT_FUSION,
+              tracking: 'one track per sequence',
+              model: basename(classifier.modelFile),
+              measuredAt: calibratedAt,
+            });
+      const card = classifier.card;
       const outDir = dirname(resolve(flags.out));
-      const modelPath = relative(outDir, classifier!.modelFile);
+      const modelPath = relative(outDir, classifier.modelFile);
       const calibrated = {
         ...card,
-        file: isAbsolute(modelPath) ? classifier!.modelFile : modelPath,
+        file: isAbsolute(modelPath) ? classifier.modelFile : modelPath,
         threshold: {
           live: point.threshold,
           measured: {
             method,
             manifest: resolve(manifest),
-            calibratedAt: new Date().toISOString(),
+            calibratedAt: calibratedAt.toISOString(),
             n: metrics.n,
             nLive: metrics.nLive,
             nSpoof: metrics.nSpoof,
@@ -108,15 +109,18 @@ export function registerCalibrate(program: Command): void {
           ...(stream ? { stream } : {}),
         },
       };
-      await writeFile(flags.out, JSON.stringify(calibrated, null, 2) + '\n');
+      validateModelCard(calibrated, flags.out);
+      // Atomic: a kill mid-write must not leave a half card where a working one (perhaps the input) was.
+      await writeFileAtomic(flags.out, JSON.stringify(calibrated, null, 2) + '\n');
+      const m = stream?.measured;
       process.stdout.write(
         `threshold ${point.threshold.toFixed(6)}: APCER ${(metrics.apcer! * 100).toFixed(2)}% ` +
           `(worst attack ${(metrics.apcerWorst! * 100).toFixed(2)}%), BPCER ${(metrics.bpcer! * 100).toFixed(2)}% ` +
           `on ${metrics.nLive} live / ${metrics.nSpoof} spoof images; ${scored.length - rows.length} failed\n` +
-          (stream
-            ? `stream threshold ${stream.live.toFixed(6)}: APCER ${pct(stream.measured.apcer)}, BPCER ` +
-              `${pct(stream.measured.bpcer)} on ${stream.measured.nLive} live / ${stream.measured.nSpoof} spoof ` +
-              `sequences of ${flags.sequenceLength}; ${stream.measured.retry} ended in retry\n`
+          (stream && m
+            ? `stream threshold ${stream.live.toFixed(6)}: APCER ${pct(m.apcer)}, BPCER ` +
+              `${pct(m.bpcer)} on ${m.nLive} live / ${m.nSpoof} spoof ` +
+              `sequences of ${flags.sequenceLength}; ${m.retry} ended in retry\n`
             : '') +
           `wrote ${flags.out}; use it with: antispoof check --model ${flags.out} <image>\n`,
       );
@@ -129,53 +133,19 @@ const pct = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).to
  * threshold.stream fitted on the user's own sequences by the same target as the frame threshold. Without it a
  * calibrated card has no stream threshold: one fitted on other cameras would not match the recalibrated frames.
  */
-async function calibrateStream(
-  entries: readonly ManifestEntry[],
-  root: string,
-  model: string | undefined,
-  length: number,
+function fitStream(
+  sequences: SequenceScores[],
   choose: (samples: ScoredSample[]) => OperatingPoint | null,
-  method: string,
+  setup: StreamThresholdSetup,
 ) {
-  const checker = await createLivenessChecker({ model });
-  const progress = createProgress('calibrate sequences');
-  let sequences;
-  try {
-    sequences = await scoreSequences(entries, checker, {
-      root,
-      length,
-      fusion: DEFAULT_FUSION,
-      onProgress: progress.update,
-    });
-  } finally {
-    progress.stop();
-    await checker.close();
-  }
-  const rows = sequenceRows(sequences);
-  const point = choose(rows);
-  if (!point)
+  const stream = fitStreamThreshold(sequences, choose, setup);
+  if (!stream)
     throw new AntispoofError(
       'INVALID_INPUT',
-      `--sequence-length ${length}: no live and spoof sequences to fit the stream threshold on ` +
-        `(${sequences.length} sequences cut, ${rows.length} decided): each (source, label, attack, subject) needs at ` +
-        `least ${length} frames, ${DEFAULT_FUSION.minFrames} of them with a usable face`,
+      `--sequence-length ${setup.sequenceLength}: no live and spoof sequences to fit the stream threshold on ` +
+        `(${sequences.length} sequences cut, ${sequences.filter((s) => s.fused !== null).length} decided): each ` +
+        `(source, label, attack, subject) needs at least ${setup.sequenceLength} frames, ${DEFAULT_FUSION.minFrames} ` +
+        `of them with a usable face`,
     );
-  const m = computeMetrics(rows, point.threshold);
-  return {
-    live: point.threshold,
-    measured: {
-      rule: `${method} on fused sequence scores`,
-      sequenceLength: length,
-      fusion: { ...DEFAULT_FUSION, tracking: 'one track per sequence' },
-      n: m.n,
-      nLive: m.nLive,
-      nSpoof: m.nSpoof,
-      retry: sequences.length - rows.length,
-      apcer: m.apcer,
-      apcerWorst: m.apcerWorst,
-      bpcer: m.bpcer,
-      eer: m.eer,
-      auc: m.auc,
-    },
-  };
+  return stream;
 }

@@ -1,8 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LivenessChecker } from '../check.js';
-import { LivenessSession } from '../stream.js';
-import { reportFromError, reportFromResult } from './format.js';
+import { LivenessSession, reportFromError, reportFromResult, type LivenessChecker } from '../index.js';
 
 const FRAME_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
 

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { createLivenessChecker } from '../check.js';
-import type { Box } from '../types.js';
+import { createLivenessChecker, reportFromError, reportFromResult, type Box, type FileReport } from '../index.js';
 import { checkFrames, listFrames } from './check-frames.js';
-import { formatTable, reportFromError, reportFromResult, type FileReport } from './format.js';
-import { parseBox, parsePositiveInteger, parseProbability } from './parse.js';
+import { formatTable } from './format.js';
+import { parseBoxArgument, parsePositiveInteger, parseProbability } from './parse.js';
 import { UsageError } from './parse.js';
 
 interface CheckFlags {
@@ -29,7 +28,7 @@ export function registerCheck(program: Command): void {
       parseProbability,
     )
     .option('--model <file>', 'classifier .onnx (card .json next to it) or a model card .json')
-    .option('--box <x,y,w,h>', 'the face is here: skip detection', parseBox)
+    .option('--box <x,y,w,h>', 'the face is here: skip detection', parseBoxArgument)
     .option('--whole-image', 'the whole image is the face (tight face crops)')
     .option('--threads <n>', 'onnxruntime threads', parsePositiveInteger)
     .option('--frames <dir>', 'a folder of video frames (name order): fuse them into one decision')

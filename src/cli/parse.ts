@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { Box } from '../types.js';
+import { parseBox, type Box } from '../index.js';
 
 export function parseProbability(value: string): number {
   const number = Number(value);
@@ -15,12 +15,13 @@ export function parsePositiveInteger(value: string): number {
   return number;
 }
 
-export function parseBox(value: string): Box {
-  const parts = value.split(',').map(Number);
-  if (parts.length !== 4 || !parts.every(Number.isFinite) || parts[2]! <= 0 || parts[3]! <= 0)
-    throw new InvalidArgumentError(`expected x,y,width,height in pixels, got "${value}"`);
-  const [x, y, width, height] = parts as [number, number, number, number];
-  return { x, y, width, height };
+/** `--box x,y,w,h`: the library's parseBox, its refusal turned into commander's usage error. */
+export function parseBoxArgument(value: string): Box {
+  try {
+    return parseBox(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** A wrong combination of arguments found inside a command's action: exit status 2, like a parse error. */

@@ -1,3 +1,5 @@
+import { AntispoofError } from '../errors.js';
+import { checkRgbImage } from '../image/rgb.js';
 import type { Box, RgbImage } from '../types.js';
 import { reflect101, squareAround, type SquareRegion } from './geometry.js';
 import { packTaps, resampleTaps, type PackedTaps } from './resample.js';
@@ -12,14 +14,16 @@ export interface CropOptions {
 /**
  * THE face crop — used by inference, by `prepare` for training data, and by the browser — so the model is
  * fed at inference exactly what it was trained on. Square of cropScale x the box, reflect-101 outside the image,
- * area-averaged down (bilinear up) to size x size.
+ * area-averaged down (bilinear up) to size x size. Throws INVALID_INPUT for a bad box, scale, size or image.
  */
 export function cropFace(image: RgbImage, face: Box, options: CropOptions): RgbImage {
   return cropSquare(image, squareAround(face, options.cropScale), options.size);
 }
 
 export function cropSquare(image: RgbImage, region: SquareRegion, size: number): RgbImage {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`crop size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new AntispoofError('INVALID_INPUT', `crop size must be a positive integer, got ${size}`);
+  checkRgbImage(image);
   const { width, height, data } = image;
   const taps = resampleTaps(region.side, size);
   const columns = packTaps(taps, (j) => reflect101(region.x + j, width) * 3);

@@ -1,3 +1,4 @@
+import { AntispoofError } from '../errors.js';
 import type { Box } from '../types.js';
 
 /** An integer square on the pixel grid; may extend past the image edges. */
@@ -13,10 +14,11 @@ export interface SquareRegion {
  */
 export function squareAround(face: Box, cropScale: number): SquareRegion {
   if (![face.x, face.y, face.width, face.height].every(Number.isFinite))
-    throw new RangeError(`face box must have finite coordinates`);
-  if (!(face.width > 0) || !(face.height > 0)) throw new RangeError(`face box must have a positive size`);
+    throw new AntispoofError('INVALID_INPUT', `face box must have finite coordinates`);
+  if (!(face.width > 0) || !(face.height > 0))
+    throw new AntispoofError('INVALID_INPUT', `face box must have a positive size`);
   if (!(cropScale > 0) || !Number.isFinite(cropScale))
-    throw new RangeError(`cropScale must be positive, got ${cropScale}`);
+    throw new AntispoofError('INVALID_INPUT', `cropScale must be positive, got ${cropScale}`);
   const side = Math.max(1, Math.round(cropScale * Math.max(face.width, face.height)));
   const centreX = face.x + face.width / 2;
   const centreY = face.y + face.height / 2;

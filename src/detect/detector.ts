@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AntispoofError } from '../errors.js';
+import { checkRgbImage } from '../image/rgb.js';
 import { loadSession, ort } from '../runtime/session.js';
 import type { DetectedFace, Point, RgbImage } from '../types.js';
 import { SHORT_RANGE_ANCHORS } from './anchors.js';
@@ -35,20 +36,8 @@ export interface FaceDetectorOptions {
 export interface FaceDetector {
   /** Faces in original image pixels (boxes may extend past the image edges), best score first. */
   detect(image: RgbImage): Promise<DetectedFace[]>;
+  /** Releases the session; later calls do nothing. */
   close(): Promise<void>;
-}
-
-function checkImage(image: RgbImage): void {
-  const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new AntispoofError('INVALID_INPUT', `image size must be positive integers, got ${width}x${height}`);
-  }
-  if (!(data instanceof Uint8Array) || data.length !== width * height * 3) {
-    throw new AntispoofError(
-      'INVALID_INPUT',
-      `image data must be a Uint8Array of width*height*3 = ${width * height * 3} bytes, got ${data?.length}`,
-    );
-  }
 }
 
 function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
@@ -66,7 +55,8 @@ function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
 }
 
 /** The parts of an onnxruntime InferenceSession the pipeline uses: onnxruntime-node's, or onnxruntime-web's. */
-export type InferenceSessionLike = Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'run' | 'release'>;
+export type InferenceSessionLike = Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'run' | 'release'> &
+  Partial<Pick<ort.InferenceSession, 'inputMetadata'>>;
 
 /** The Tensor class of the runtime that created the session (each runtime checks tensors are its own). */
 export type TensorConstructor = typeof ort.Tensor;
@@ -114,7 +104,7 @@ export function faceDetectorFromSession(
   return {
     async detect(image: RgbImage): Promise<DetectedFace[]> {
       if (closed) throw new AntispoofError('INFERENCE_FAILED', 'face detector is closed');
-      checkImage(image);
+      checkRgbImage(image);
       const { tensor, transform } = letterbox(image, INPUT_SIZE);
       let outputs: ort.InferenceSession.OnnxValueMapType;
       try {

@@ -8,6 +8,7 @@ import { isAntispoofError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { faceOfEntry } from '../data/entry-face.js';
 import type { Box } from '../types.js';
+import { scaleBox } from './yardstick.js';
 
 export interface ScoredImage {
   path: string;
@@ -18,6 +19,8 @@ export interface ScoredImage {
   /** P(live) per classifier, in the order given; empty when the image failed. */
   scores: number[];
   box?: Box;
+  /** With `boxScales`: P(live) per scale (in that order), per classifier, from the face box scaled about its centre. */
+  scaledScores?: number[][];
   error?: string;
 }
 
@@ -26,7 +29,16 @@ export interface ScoreOptions {
   classifiers: Classifier[];
   detector: FaceDetector;
   concurrency?: number;
+  /** Also score crops of the face box scaled by these factors (bench/yardstick.ts: box-scale sensitivity). */
+  boxScales?: readonly number[];
   onProgress?: (done: number, total: number) => void;
+}
+
+/** The manifest fields a scored image carries. */
+export function describeEntry(
+  entry: ManifestEntry,
+): Pick<ScoredImage, 'path' | 'label' | 'attack' | 'source' | 'subject'> {
+  return { path: entry.path, label: entry.label, attack: entry.attack, source: entry.source, subject: entry.subject };
 }
 
 /**
@@ -38,29 +50,26 @@ export async function scoreManifest(entries: readonly ManifestEntry[], options: 
   let done = 0;
   const indexed = entries.map((entry, index) => ({ entry, index }));
   await forEachLimited(indexed, options.concurrency ?? 2, async ({ entry, index }) => {
-    const base = {
-      path: entry.path,
-      label: entry.label,
-      attack: entry.attack,
-      source: entry.source,
-      subject: entry.subject,
-      scores: [] as number[],
-    };
+    const base = { ...describeEntry(entry), scores: [] as number[] };
     try {
       const image = await decodeImage(resolve(options.root, entry.path));
       const box = (await faceOfEntry(image, entry.framing, options.detector))?.box;
       if (!box) {
         results[index] = { ...base, error: 'no face detected' };
       } else {
+        const scales = options.boxScales ?? [];
+        const boxes = [box, ...scales.map((factor) => scaleBox(box, factor))];
         const scores: number[] = [];
+        const scaledScores: number[][] = scales.map(() => []);
         for (const classifier of options.classifiers) {
           const { crop, input } = classifier.card;
-          const [score] = await classifier.classify([
-            cropFace(image, box, { cropScale: crop.scale, size: input.size }),
-          ]);
+          const [score, ...scaled] = await classifier.classify(
+            boxes.map((b) => cropFace(image, b, { cropScale: crop.scale, size: input.size })),
+          );
           scores.push(score!);
+          scaled.forEach((value, s) => scaledScores[s]!.push(value));
         }
-        results[index] = { ...base, scores, box };
+        results[index] = { ...base, scores, box, ...(scales.length > 0 ? { scaledScores } : {}) };
       }
     } catch (error) {
       results[index] = { ...base, error: isAntispoofError(error) ? error.message : String(error) };

@@ -4,6 +4,7 @@
 // LivenessSession holding one track would reach.
 import type { CheckResult } from '../check.js';
 import { ScoreFusion, type FusionOptions } from '../decide/fusion.js';
+import { AntispoofError } from '../errors.js';
 import type { ScoredSample } from './types.js';
 
 export interface SequenceKey {
@@ -42,7 +43,8 @@ export function sessionFrameScore(result: CheckResult | null): number | null {
  * consecutive runs; a group's last run shorter than `length` is left out.
  */
 export function cutIntoSequences<T extends SequenceKey>(frames: readonly T[], length: number): T[][] {
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`sequence length must be >= 1, got ${length}`);
+  if (!Number.isInteger(length) || length < 1)
+    throw new AntispoofError('INVALID_INPUT', `sequence length must be >= 1, got ${length}`);
   const groups = new Map<string, T[]>();
   for (const frame of frames) {
     const key = sequenceKey(frame);

@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createLivenessChecker } from '../check.js';
 import { packageModelsDir } from '../classify/index.js';
+import { createLivenessChecker } from '../index.js';
 import { apiKeyHook } from './auth.js';
 import { registerDeadlines } from './deadline.js';
 import { createLimiter } from './limiter.js';
 import { createServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { resolveServerOptions, type ServerOptions, type ServiceChecker } from './options.js';
+import {
+  resolveServerOptions,
+  type ResolvedServerOptions,
+  type ServerOptions,
+  type ServiceChecker,
+} from './options.js';
 import { CHECK_ROUTE, handleFrameworkError, handleNotFound, RAW_IMAGE_TYPES } from './replies.js';
 import { registerCheckRoute } from './routes/check.js';
 import { registerServiceRoutes } from './routes/service.js';
@@ -27,15 +32,30 @@ function packageVersion(): string {
  * The HTTP service: one shared checker (models loaded once, before the first request), at most `concurrency`
  * checks at once, a bounded queue, a deadline per request. No state outlives a request, so any number of
  * instances can sit behind a load balancer. Closing the instance (`app.close()`) stops accepting, lets the
- * requests in flight finish, then closes the checker it created.
+ * requests in flight finish, then closes the checker it created — as does a failure to build the instance.
  */
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const settings = resolveServerOptions(options);
-  const ownsChecker = options.checker === undefined;
-  const checker: ServiceChecker =
-    options.checker ??
-    (await createLivenessChecker({ model: options.model, threshold: options.threshold, threads: options.threads }));
+  if (options.checker !== undefined) return buildApp(options, settings, options.checker, false);
+  const checker = await createLivenessChecker({
+    model: options.model,
+    threshold: options.threshold,
+    threads: options.threads,
+  });
+  try {
+    return await buildApp(options, settings, checker, true);
+  } catch (error) {
+    await checker.close();
+    throw error;
+  }
+}
 
+async function buildApp(
+  options: ServerOptions,
+  settings: ResolvedServerOptions,
+  checker: ServiceChecker,
+  ownsChecker: boolean,
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: settings.maxBodyBytes,

@@ -50,6 +50,10 @@ const schemas = {
           'INVALID_INPUT, UNSUPPORTED_FORMAT, DECODE_FAILED, IMAGE_TOO_LARGE (library); UNAUTHORIZED, ' +
           'PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, BUSY, TIMEOUT, NOT_FOUND, INTERNAL (service).',
       },
+      requestId: {
+        type: 'string',
+        description: 'On 5xx answers: the id under which the server log holds the error (the message is generic).',
+      },
     },
   },
 };
@@ -89,6 +93,7 @@ const checkOperation = {
     '401': errorResponse('Missing or wrong API key.'),
     '413': errorResponse('The body, or the image in pixels, is too large.'),
     '415': errorResponse('Unsupported Content-Type.'),
+    '500': errorResponse('The model or the service failed; `requestId` finds the detail in the server log.'),
     '503': {
       description: 'Every check slot and the queue are full, or the server is shutting down.',
       headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
@@ -98,7 +103,7 @@ const checkOperation = {
   },
 };
 
-/** OpenAPI 3.1 description of the service; the result schema mirrors `FileReport` in src/cli/format.ts. */
+/** OpenAPI 3.1 description of the service; the result schema mirrors `FileReport` in src/report.ts. */
 export function openApiDocument(options: { version: string; apiKey: boolean }): object {
   const secured = options.apiKey ? { security: [{ bearer: [] }, { apiKeyHeader: [] }] } : {};
   return {

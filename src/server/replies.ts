@@ -41,6 +41,14 @@ export function sendError(
     .send(errorBody(request, errorCode, message));
 }
 
+/**
+ * The message of every 5xx answer: generic, with the request id under which the log holds the error itself (a
+ * model's or runtime's own words name paths and internals, which are no business of a client).
+ */
+export function internalErrorMessage(request: FastifyRequest): string {
+  return `internal server error; the server log has the details under request id ${request.id}`;
+}
+
 export function sendBusy(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return sendError(request, reply, 503, 'BUSY', new QueueFullError().message);
@@ -68,7 +76,10 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   if (status === 415) return sendError(request, reply, 415, 'UNSUPPORTED_MEDIA_TYPE', MEDIA_TYPE_HINT);
   if (status >= 500) {
     request.log.error({ err: error }, 'unexpected failure');
-    return sendError(request, reply, status, 'INTERNAL', 'internal server error');
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send({ ...errorBody(request, 'INTERNAL', internalErrorMessage(request)), requestId: request.id });
   }
   return sendError(request, reply, status, 'INVALID_INPUT', error.message);
 }

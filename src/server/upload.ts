@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart'; // request.isMultipart() and request.parts()
-import type { CheckOptions } from '../check.js';
-import { parseBox } from '../cli/parse.js';
+import { parseBox, type CheckOptions } from '../index.js';
 import { MEDIA_TYPE_HINT, UPLOAD_NAME, type ServiceErrorCode } from './replies.js';
 
 /** The multipart file field that carries the image. */

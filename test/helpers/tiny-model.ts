@@ -9,7 +9,9 @@ export const TINY_SIZE = 16;
  * A test-built classifier whose answer is known in advance: live logit = 8 * mean red, spoof logit = 8 * mean blue
  * (pixels / 255). So a red face is live with P = 1 / (1 + e^-8), a blue one spoof. Never a real model.
  */
-export function writeTinyModel(options: { threshold?: number; cardOverrides?: Record<string, unknown> } = {}) {
+export function writeTinyModel(
+  options: { threshold?: number; cardOverrides?: Record<string, unknown>; batch?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'antispoof-tiny-'));
   const modelFile = join(dir, 'tiny.onnx');
   writeFileSync(
@@ -22,6 +24,7 @@ export function writeTinyModel(options: { threshold?: number; cardOverrides?: Re
         [0, 8],
       ],
       bias: [0, 0],
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
     }),
   );
   const card = {

@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import type { CheckOptions } from '../../check.js';
-import { reportFromError, reportFromResult, type FileReport } from '../../cli/format.js';
+import { reportFromError, reportFromResult, type CheckOptions, type FileReport } from '../../index.js';
 import { ClientGoneError, type Deadlines } from '../deadline.js';
 import { QueueFullError, type Limiter } from '../limiter.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { ServiceChecker } from '../options.js';
-import { CHECK_ROUTE, RETRY_AFTER_SECONDS, sendBusy, statusForError, UPLOAD_NAME } from '../replies.js';
+import {
+  CHECK_ROUTE,
+  internalErrorMessage,
+  RETRY_AFTER_SECONDS,
+  sendBusy,
+  statusForError,
+  UPLOAD_NAME,
+} from '../replies.js';
 import { checkOptionsFromQuery, readUpload, UploadError, type Upload } from '../upload.js';
 
 export interface CheckRouteContext {
@@ -27,7 +33,7 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
     onRequest: async (request, reply) => {
       if (limiter.full) sendBusy(request, reply);
     },
-    handler: async (request, reply): Promise<FileReport | undefined> => {
+    handler: async (request, reply): Promise<(FileReport & { requestId?: string }) | undefined> => {
       let upload: Upload;
       let options: CheckOptions;
       try {
@@ -54,9 +60,12 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
           return { file: upload.file, error: error.message, errorCode: 'BUSY' };
         }
         const status = statusForError(error);
-        if (status >= 500) request.log.error({ err: error }, 'check failed');
         reply.code(status);
-        return reportFromError(upload.file, error);
+        if (status < 500) return reportFromError(upload.file, error);
+        // The model's or runtime's own words (paths, library internals) go to the log, not to the client.
+        request.log.error({ err: error }, 'check failed');
+        const { errorCode } = reportFromError(upload.file, error);
+        return { file: upload.file, error: internalErrorMessage(request), errorCode, requestId: request.id };
       }
     },
   });

@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
  * - training/test_soft_labels.py checks the offline-distillation table and loss (`train.py --soft-labels`);
  * - training/test_scene.py checks the scene-level synthetic attacks (scene.py) and their batches;
  * - training/test_mixstyle.py checks MixStyle (`train.py --mixstyle`): identity at export, mixing in training.
+ * - training/test_preprocess.py checks the input contract (preprocess.py) and that the training window at scale 1 and
+ *   shift 0 is the inference crop of `antispoof prepare` (needs dist/: npm run build).
  */
 const ROOT = join(import.meta.dirname, '..');
 /** The training virtual environment's python; ANTISPOOF_TRAINING_PYTHON names another (one with torch elsewhere). */
@@ -80,4 +82,9 @@ describe('training scripts', () => {
     expect(code, `training/test_mixstyle.py failed:\n${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^OK mixstyle$/m);
   }, 90_000);
+  it('preprocess: one input contract from the card, and the scale-1 training window is the inference crop', async () => {
+    const { code, stdout, stderr } = await runScript('test_preprocess.py', 120_000);
+    expect(code, `training/test_preprocess.py failed:\n${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/^OK preprocess$/m);
+  }, 150_000);
 });

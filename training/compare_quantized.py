@@ -16,6 +16,7 @@ import onnxruntime as ort
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import metrics  # noqa: E402
+import preprocess  # noqa: E402
 import splits  # noqa: E402
 from export import choose_threshold  # noqa: E402
 
@@ -23,12 +24,15 @@ from export import choose_threshold  # noqa: E402
 def live_scores(model_path: str, crops: np.ndarray) -> np.ndarray:
     with open(os.path.splitext(model_path)[0] + '.json') as f:
         card = json.load(f)
+    contract = preprocess.from_card(card)
+    if contract.size != crops.shape[1]:
+        raise SystemExit(f'{model_path} takes {contract.size} px, the prepared crops are {crops.shape[1]} px')
     session = ort.InferenceSession(model_path, providers=['CPUExecutionProvider'])
     live = card['output']['labels'].index('live')
     out = []
     for start in range(0, len(crops), 256):
-        x = crops[start:start + 256].astype(np.float32) * card['input']['scale']
-        logits = session.run([card['output']['name']], {card['input']['name']: x.transpose(0, 3, 1, 2)})[0]
+        x = preprocess.to_input(crops[start:start + 256], contract)
+        logits = session.run([card['output']['name']], {contract.name: x})[0]
         e = np.exp(logits - logits.max(1, keepdims=True))
         out.append(e[:, live] / e.sum(1))
     return np.concatenate(out), card['threshold']['live']

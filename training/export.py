@@ -3,7 +3,8 @@
   training/.venv/bin/python training/export.py --checkpoint training/runs/main/best.pt \
       --prepared /work/prepared/s80 --out models/antispoof-v1.onnx
 
-The ONNX takes `input` NCHW float32 RGB pixel/255 with a dynamic batch and returns `logits` [N,2] ([live, spoof]);
+The ONNX takes `input` as the card's input contract says (training/preprocess.py; today NCHW float32 RGB pixel/255)
+with a dynamic batch and returns `logits` [N,2] ([live, spoof]);
 the Fourier head is dropped and every BatchNorm folded into the conv / linear before it. The threshold is chosen on
 the validation split (training/splits.py) so that pooled APCER <= 5%.
 """
@@ -22,6 +23,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
+import preprocess  # noqa: E402
 import splits  # noqa: E402
 from model import LABELS, ConvBN, create_model  # noqa: E402
 from train import pad_metrics, predict_live  # noqa: E402
@@ -117,10 +119,11 @@ def main(argv=None):
     _, val_idx = data.split_indices(rows)
     val_rows = [rows[i] for i in val_idx]
     val_crops = np.asarray(crops[val_idx])
+    # The contract train.py trained with; the card's `input` and `crop` are written from this same object.
+    contract = preprocess.DEFAULT_FOR(size, info.get('cropScale'))
 
     session = ort.InferenceSession(args.out, providers=['CPUExecutionProvider'])
-    real = val_crops[np.linspace(0, len(val_crops) - 1, 64).astype(int)].astype(np.float32) / 255
-    real = np.ascontiguousarray(real.transpose(0, 3, 1, 2))
+    real = preprocess.to_input(val_crops[np.linspace(0, len(val_crops) - 1, 64).astype(int)], contract)
     with torch.no_grad():
         ref = model(torch.from_numpy(real)).numpy()
     got = session.run(['logits'], {'input': real})[0]
@@ -143,7 +146,7 @@ def main(argv=None):
                    'logits': fixture_logits.astype(float).round(6).tolist()}, f, indent=1)
     print('wrote', args.fixture)
 
-    scores = predict_live(model, val_crops)
+    scores = predict_live(model, val_crops, contract=contract)
     labels = np.array([r['label'] for r in val_rows])
     threshold = choose_threshold(scores, labels, args.max_apcer)
     at = pad_metrics(scores, val_rows, threshold)
@@ -159,10 +162,9 @@ def main(argv=None):
     run = ck['args']
     card = {
         'name': 'antispoof-v1', 'version': args.version, 'file': os.path.basename(args.out),
-        'input': {'name': 'input', 'size': size, 'layout': 'NCHW', 'channelOrder': 'RGB', 'scale': 1 / 255,
-                  'mean': [0, 0, 0], 'std': [1, 1, 1]},
+        'input': contract.card_input(),
         'output': {'name': 'logits', 'labels': list(LABELS)},
-        'crop': {'scale': info.get('cropScale', 1.5)},
+        'crop': contract.card_crop(),
         'threshold': {'live': threshold, 'measured': {
             'split': splits.validation_text(),
             'rule': f'lowest threshold with pooled APCER <= {args.max_apcer}',

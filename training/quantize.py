@@ -8,7 +8,8 @@ by onnxruntime into QLinearConv.
         --prepared /work/prepared/s80 --out models/antispoof-v1.int8.onnx --method minmax
 
 Calibration crops are drawn from every source of the prepared folder (stratified), read exactly as the runtime
-feeds them (RGB, pixel * scale - mean) / std, NCHW), using the model card next to the FP32 model.
+feeds them (preprocess.to_input: channel order, (pixel * scale - mean) / std, NCHW), using the contract of the
+model card next to the FP32 model.
 """
 
 import argparse
@@ -32,6 +33,7 @@ from onnxruntime.quantization import (
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+import preprocess
 import splits
 
 METHODS = {
@@ -48,15 +50,6 @@ def card_path(model_path: Path) -> Path:
 def load_card(model_path: Path) -> dict:
     with open(card_path(model_path)) as f:
         return json.load(f)
-
-
-def to_input(crop: np.ndarray, card: dict) -> np.ndarray:
-    spec = card["input"]
-    x = crop.astype(np.float32)
-    if spec["channelOrder"] == "BGR":
-        x = x[:, :, ::-1]
-    x = (x * spec["scale"] - np.array(spec["mean"], np.float32)) / np.array(spec["std"], np.float32)
-    return x.transpose(2, 0, 1) if spec["layout"] == "NCHW" else x
 
 
 def calibration_crops(prepared: Path, count: int, size: int, seed: int, exclude_sources=()) -> list:
@@ -87,7 +80,8 @@ def calibration_crops(prepared: Path, count: int, size: int, seed: int, exclude_
 
 class CropReader(CalibrationDataReader):
     def __init__(self, crops, card):
-        self.batches = iter([{card["input"]["name"]: to_input(c, card)[None]} for c in crops])
+        contract = preprocess.from_card(card)
+        self.batches = iter([{contract.name: preprocess.to_input(c, contract)} for c in crops])
 
     def get_next(self):
         return next(self.batches, None)
@@ -165,7 +159,8 @@ def main() -> None:
     if card is None:
         raise SystemExit(f"no model card next to {args.model} (expected {card_path(args.model)})")
     excluded = tuple(s for s in args.exclude_sources.split(",") if s)
-    crops = calibration_crops(args.prepared, args.calibration_size, card["input"]["size"], args.seed, excluded)
+    size = preprocess.from_card(card).size
+    crops = calibration_crops(args.prepared, args.calibration_size, size, args.seed, excluded)
     quantize(args.model, args.out, crops, card, args.method, args.keep_fp32_ends)
     compact_names(args.out)
 

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import metrics  # noqa: E402
+import preprocess  # noqa: E402
 from model import create_model, fourier_target  # noqa: E402
 
 
@@ -96,12 +97,13 @@ def save_atomic(obj, path: str):
 
 
 @torch.no_grad()
-def predict_live(model, crops: np.ndarray, batch: int = 256) -> np.ndarray:
-    """P(live) for (n,S,S,3) uint8 crops: the inference input, pixel / 255."""
+def predict_live(model, crops: np.ndarray, batch: int = 256, contract=None) -> np.ndarray:
+    """P(live) for (n,S,S,3) uint8 crops: the inference input (preprocess.to_input; default contract pixel / 255)."""
+    contract = contract or preprocess.DEFAULT_FOR(crops.shape[1])
     model.eval()
     out = []
     for i in range(0, len(crops), batch):
-        x = torch.from_numpy(np.asarray(crops[i:i + batch]).astype(np.float32) / 255).permute(0, 3, 1, 2)
+        x = torch.from_numpy(preprocess.to_input(np.asarray(crops[i:i + batch]), contract))
         x = x.contiguous(memory_format=torch.channels_last)
         out.append(torch.softmax(model(x), 1)[:, 0].numpy())
     return np.concatenate(out) if out else np.zeros(0)
@@ -170,6 +172,8 @@ def main(argv=None):
     info, rows, crops, contexts = data.load_cache(args.prepared)
     if info['size'] != args.size:
         raise SystemExit(f'--size {args.size} but {args.prepared} holds {info["size"]} px crops')
+    # The input contract (preprocess.py) export.py writes into the card: the default, identity on [0,1] batches.
+    contract = preprocess.DEFAULT_FOR(args.size, info.get('cropScale'))
     train_idx, val_idx = data.split_indices(rows)
     base_idx = train_idx
     if args.data:
@@ -285,10 +289,15 @@ def main(argv=None):
         teacher = teacher.to(memory_format=torch.channels_last).eval()
         print(f'distilling from {args.teacher} ({tck["model_name"]}, epoch {tck.get("epoch")})', flush=True)
 
-    def losses(x, y, idx, n_syn):
+    def tensors(xb):
+        """Batch of [0,1] floats -> (model input by the contract, the [0,1] batch the Fourier target reads)."""
+        unit = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last)
+        return torch.from_numpy(preprocess.from_unit(xb, contract)).contiguous(memory_format=torch.channels_last), unit
+
+    def losses(x, unit, y, idx, n_syn):
         if args.ft_weight > 0:
             logits, spec = model(x, with_fourier=True)
-            ft = F.mse_loss(spec, fourier_target(x, grid))
+            ft = F.mse_loss(spec, fourier_target(unit, grid))
         else:
             logits, ft = model(x), torch.zeros(())
         ce = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
@@ -304,10 +313,10 @@ def main(argv=None):
     if step == 0:
         # Loss-term magnitudes at the start: the FT term must carry real gradient into the shared layers.
         xb, yb, ib, nb = batches.make(0)
-        x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
+        (x, unit), y = tensors(xb), torch.from_numpy(yb)
         model.train()
         shared = [p for n, p in model.named_parameters() if n.startswith(('stem.', 'stage1.'))]
-        ce, ft = losses(x, y, ib, nb)
+        ce, ft = losses(x, unit, y, ib, nb)
         g_ce = torch.autograd.grad(ce, shared, retain_graph=True)
         norm_ce = float(torch.sqrt(sum((g ** 2).sum() for g in g_ce)))
         start = {'start': True, 'ce': float(ce), 'ft_mse': float(ft), 'ft_weight': args.ft_weight,
@@ -335,11 +344,11 @@ def main(argv=None):
         while step < (epoch + 1) * steps_per_epoch:
             s, (xb, yb, ib, nb) = prefetch.get()
             assert s == step, (s, step)
-            x, y = torch.from_numpy(xb).contiguous(memory_format=torch.channels_last), torch.from_numpy(yb)
+            (x, unit), y = tensors(xb), torch.from_numpy(yb)
             lr = lr_at(step, progress(), args.lr, warmup)
             for g in opt.param_groups:
                 g['lr'] = lr
-            ce, ft = losses(x, y, ib, nb)
+            ce, ft = losses(x, unit, y, ib, nb)
             loss = ce + args.ft_weight * ft
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -370,7 +379,7 @@ def main(argv=None):
             checkpoint()
             last_ckpt = time.time()
             continue
-        scores = predict_live(model, val_crops)
+        scores = predict_live(model, val_crops, contract=contract)
         val = pad_metrics(scores, val_rows)
         finished_epoch = step == (epoch + 1) * steps_per_epoch
         epoch += 1

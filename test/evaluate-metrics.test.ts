@@ -338,3 +338,63 @@ describe('a corpus-sized evaluation', () => {
     expect(groups.print!.n + groups.replay!.n).toBe(10_000 + 2 * groups.print!.nLive);
   });
 });
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+function expectSameMetrics(ts: PadMetrics, py: Record<string, unknown>, context: string): void {
+  for (const [key, pyValue] of Object.entries(py)) {
+    const tsValue = (ts as unknown as Record<string, unknown>)[key];
+    if (key === 'apcerByAttack') {
+      const a = tsValue as Record<string, number>;
+      const b = pyValue as Record<string, number>;
+      expect(Object.keys(a).sort(), `${context} ${key}`).toEqual(Object.keys(b).sort());
+      for (const name of Object.keys(b))
+        expect(Math.abs(a[name]! - b[name]!), `${context} ${key}.${name}`).toBeLessThan(1e-9);
+    } else if (pyValue === null) {
+      expect(tsValue, `${context} ${key}`).toBeNull();
+    } else {
+      expect(typeof tsValue, `${context} ${key}`).toBe('number');
+      expect(Math.abs((tsValue as number) - (pyValue as number)), `${context} ${key}`).toBeLessThan(1e-9);
+    }
+  }
+}
+
+const runPython = (csv: string, threshold: number): Record<string, unknown> =>
+  JSON.parse(
+    execFileSync('python3', ['training/metrics.py', csv, '--threshold', String(threshold)], { encoding: 'utf8' }),
+  );
+
+describe('cross-check against the independent Python implementation (training/metrics.py)', () => {
+  it.skipIf(!hasPython)(
+    `fixture at threshold 0.5 (and others): every field within 1e-9${hasPython ? '' : ' [SKIPPED: python3 not on PATH]'}`,
+    () => {
+      const rows = readFixture();
+      for (const threshold of [0.5, 0, 0.3, 0.613, 1]) {
+        const py = runPython('test/fixtures/scores.csv', threshold);
+        expect(Object.keys(py).length).toBeGreaterThanOrEqual(15);
+        expectSameMetrics(computeMetrics(rows, threshold), py, `t=${threshold}`);
+      }
+    },
+  );
+  it.skipIf(!hasPython)('hand-made edge cases agree too (ties, tie-breaks, one class, empty)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pad-metrics-'));
+    try {
+      const cases: ScoredSample[][] = [
+        SMALL,
+        [live(0.5), live(0.5), spoof(0.5, 'print'), spoof(0.2, 'print')],
+        [live(0.3), live(0.8), spoof(0.5, 'print')],
+        [live(0.4), spoof(0.4, 'print')],
+        [live(0.9), live(0.2)],
+        [spoof(0.9, 'print'), spoof(0.1, 'replay')],
+        [],
+      ];
+      cases.forEach((rows, i) => {
+        const file = join(dir, `case${i}.csv`);
+        writeFileSync(file, ['score,label,attack', ...rows.map((r) => `${r.score},${r.label},${r.attack}`)].join('\n'));
+        expectSameMetrics(computeMetrics(rows, 0.5), runPython(file, 0.5), `case ${i}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

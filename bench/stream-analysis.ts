@@ -4,26 +4,20 @@
 import { metricsByGroup } from '../src/evaluate/groups.js';
 import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../src/evaluate/metrics.js';
 import { frameRows, sequenceRows, type SequenceScores } from '../src/evaluate/sequences.js';
+import type { HeldOutRates } from '../src/evaluate/stream-threshold.js';
 import type { OperatingPoint, PadMetrics, ScoredSample } from '../src/evaluate/types.js';
 
 export { frameRows, sequenceRows, type SequenceScores };
 
-/** Decisions at a threshold. Rates are fractions over decided samples, null where undefined. */
-export interface DecisionRates {
-  /** Decided samples (frames or sequences). */
-  n: number;
+/**
+ * Decisions at a threshold: the rates a card stores (HeldOutRates: n decided, retry, APCER, BPCER, error, ACER =
+ * (apcerWorst + bpcer) / 2), plus the class counts and the worst PAI species' APCER. Fractions over decided samples,
+ * null where undefined.
+ */
+export interface DecisionRates extends HeldOutRates {
   nLive: number;
   nSpoof: number;
-  /** Samples answered 'retry': not in n. */
-  retry: number;
-  apcer: number | null;
-  /** Worst PAI species' APCER. */
   apcerWorst: number | null;
-  bpcer: number | null;
-  /** Wrong decisions / decided samples. */
-  error: number | null;
-  /** (apcerWorst + bpcer) / 2. */
-  acer: number | null;
 }
 
 export interface ThresholdFree {

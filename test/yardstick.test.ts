@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scaleBox } from '../src/crop/geometry.js';
 import { readManifest } from '../src/data/manifest.js';
 import {
   assignYardstick,
@@ -11,7 +12,6 @@ import {
   nuaaValidationSet,
   parseYardstickSplit,
   perSourceMeans,
-  scaleBox,
   sourceMetrics,
   webBucket,
   winsNeeded,

@@ -125,12 +125,12 @@ class BalancedBatches:
         for j in range(self.batch - n_scene, self.batch):
             room = np.asarray(self.contexts[rng.choice(self.rooms)]).astype(np.float32) / 255
             made, _ = scene.scene_attack(contexts[j].astype(np.float32) / 255, room, rng)
-            contexts[j] = (np.clip(made, 0, 1) * 255 + 0.5).astype(np.uint8)
+            contexts[j] = synthetic.to_uint8(made)
         windows = augment.geometric(contexts, self.size, rng)
         synth = np.arange(self.batch - n_syn, self.batch - n_scene)
         if len(synth):
             f = windows[synth].astype(np.float32) / 255
-            windows[synth] = np.stack([(np.clip(synthetic.synthesize(im, rng)[0], 0, 1) * 255 + 0.5).astype(np.uint8)
+            windows[synth] = np.stack([synthetic.to_uint8(synthetic.synthesize(im, rng)[0])
                                        for im in f])
         x = augment.photometric(windows, rng)
         return x.transpose(0, 3, 1, 2), labels, idx, n_syn
@@ -209,7 +209,7 @@ class UserBatches:
         n_syn = n_spoof if self.live_only else 0
         if n_syn:
             f = windows[half:].astype(np.float32) / 255
-            windows[half:] = np.stack([(np.clip(synthetic.synthesize(im, rng)[0], 0, 1) * 255 + 0.5).astype(np.uint8)
+            windows[half:] = np.stack([synthetic.to_uint8(synthetic.synthesize(im, rng)[0])
                                        for im in f])
         x = augment.photometric(windows, rng).transpose(0, 3, 1, 2)
         parts.append((x, labels, idx))

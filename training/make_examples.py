@@ -11,7 +11,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scene import CONTEXT_PER_FACE, MEDIA, scene_attack  # noqa: E402
-from synthetic import print_attack, replay_attack  # noqa: E402
+from synthetic import print_attack, replay_attack, to_uint8  # noqa: E402
 
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'node_modules',
                       '@vladmandic/face-api/demo/sample2.jpg')
@@ -37,7 +37,7 @@ def centre_crop(context: np.ndarray, size: int) -> np.ndarray:
     c = context.shape[0]
     side = c * 1.5 / CONTEXT_PER_FACE
     box = tuple(float(v) for v in ((c - side) / 2, (c - side) / 2, (c + side) / 2, (c + side) / 2))
-    img = Image.fromarray((np.clip(context, 0, 1) * 255 + 0.5).astype(np.uint8))
+    img = Image.fromarray(to_uint8(context))
     return np.asarray(img.resize((size, size), Image.BOX, box=box)).astype(np.float32) / 255
 
 

@@ -12,7 +12,8 @@ from augment import blur, jpeg
 ATTACKS = ('print-synthetic', 'replay-synthetic')
 
 
-def _u8(x: np.ndarray) -> np.ndarray:
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    """[0,1] floats -> uint8 pixels, rounded."""
     return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
@@ -38,11 +39,11 @@ def _warp(x: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarr
 
 def recapture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A camera filming the attack: defocus, sensor noise, JPEG."""
-    img = _u8(x)
+    img = to_uint8(x)
     if rng.random() < 0.7:
         img = blur(img, rng.uniform(0.2, 1.0))
     x = img.astype(np.float32) / 255 + rng.standard_normal(img.shape, dtype=np.float32) * rng.uniform(0.0, 0.03)
-    return jpeg(_u8(x), rng.integers(40, 95)).astype(np.float32) / 255
+    return jpeg(to_uint8(x), rng.integers(40, 95)).astype(np.float32) / 255
 
 
 def print_texture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -83,7 +84,7 @@ def replay_texture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = x.shape[:2]
     # Display: upsample, multiply by an RGB subpixel stripe grid with dark gaps between pixel rows.
     k = 3
-    big = np.asarray(Image.fromarray(_u8(x)).resize((w * k, h * k), Image.NEAREST)).astype(np.float32) / 255
+    big = np.asarray(Image.fromarray(to_uint8(x)).resize((w * k, h * k), Image.NEAREST)).astype(np.float32) / 255
     mask = np.full((k, k, 3), 0.15, np.float32)
     for c in range(3):
         mask[:, c, c] = 1.0
@@ -98,7 +99,7 @@ def replay_texture(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     a, b = np.cos(angle) * k * zoom, np.sin(angle) * k * zoom
     cx = cy = w * k / 2
     coeffs = (a, b, cx - a * w / 2 - b * h / 2, -b, a, cy + b * w / 2 - a * h / 2)
-    img = Image.fromarray(_u8(big)).transform((w, h), Image.AFFINE, coeffs, Image.BILINEAR)
+    img = Image.fromarray(to_uint8(big)).transform((w, h), Image.AFFINE, coeffs, Image.BILINEAR)
     y = np.asarray(img).astype(np.float32) / 255
     y = y / max(float(y.mean()), 1e-3) * float(x.mean()) * rng.uniform(0.8, 1.2)
     # Display gamma, backlight black level with a blue cast, then glare.

@@ -25,6 +25,18 @@ export function squareAround(face: Box, cropScale: number): SquareRegion {
   return { x: Math.round(centreX - side / 2), y: Math.round(centreY - side / 2), side };
 }
 
+/** The face box scaled about its centre: how much a model's score moves when a detector draws a looser box. */
+export function scaleBox(box: Box, factor: number): Box {
+  const width = box.width * factor;
+  const height = box.height * factor;
+  return {
+    x: box.x + (box.width - width) / 2,
+    y: box.y + (box.height - height) / 2,
+    width,
+    height,
+  };
+}
+
 /**
  * Reflect-101 (OpenCV BORDER_REFLECT_101, "gfedcb|abcdefgh|gfedcba"): the edge pixel is not repeated, so padding
  * does not create the flat bands a replicate border would, which a texture classifier could read as a cue.

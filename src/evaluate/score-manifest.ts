@@ -8,7 +8,7 @@ import { isAntispoofError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { faceOfEntry } from '../data/entry-face.js';
 import type { Box } from '../types.js';
-import { scaleBox } from './yardstick.js';
+import { scaleBox } from '../crop/geometry.js';
 
 export interface ScoredImage {
   path: string;

@@ -1,4 +1,3 @@
-import type { Box } from '../types.js';
 import { computeMetrics } from './metrics.js';
 import type { ScoredSample } from './types.js';
 
@@ -166,16 +165,4 @@ export function lowestEer(result: SourceMetrics): number[] {
   const eers = result.models.map((model) => model.eer);
   const best = Math.min(...eers.filter((eer): eer is number => eer !== null));
   return eers.flatMap((eer, m) => (eer === best ? [m] : []));
-}
-
-/** The face box scaled about its centre: how much a model's score moves when a detector draws a looser box. */
-export function scaleBox(box: Box, factor: number): Box {
-  const width = box.width * factor;
-  const height = box.height * factor;
-  return {
-    x: box.x + (box.width - width) / 2,
-    y: box.y + (box.height - height) / 2,
-    width,
-    height,
-  };
 }

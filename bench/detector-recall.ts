@@ -6,12 +6,11 @@
  * Build with `npm run build`, then: node dist/bench/detector-recall.js [--data ../shared/data] [--per-source N]
  *   [--negatives 500] [--min-score 0.5] [--seed 1]   (--per-source: sample N images per source; 0, the default, = all)
  */
-import { mulberry32 } from '../src/evaluate/bootstrap.js';
+import { mulberry32 } from '../src/evaluate/index.js';
+import { createFaceDetector, type FaceDetector, type RgbImage } from '../src/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createFaceDetector, type FaceDetector } from '../src/detect/index.js';
-import type { RgbImage } from '../src/types.js';
 
 interface Args {
   data: string;

@@ -4,10 +4,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createClassifier, packageModelsDir, resolveModel } from '../src/classify/index.js';
-import { cropFace } from '../src/crop/index.js';
-import { createFaceDetector } from '../src/detect/index.js';
-import { decodeImage } from '../src/image/decode.js';
+import {
+  createClassifier,
+  createFaceDetector,
+  cropFace,
+  decodeImage,
+  packageModelsDir,
+  resolveModel,
+} from '../src/index.js';
 import { ms, summarize, time } from './stats.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 200;

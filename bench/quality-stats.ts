@@ -3,11 +3,15 @@
 //   node dist/bench/quality-stats.js <manifest.csv> [--root DIR] [--every 5]
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { faceOfEntry } from '../src/data/entry-face.js';
-import { readManifest } from '../src/data/manifest.js';
-import { DEFAULT_QUALITY_LIMITS, measureQuality, retryReasons, type QualityMeasures } from '../src/decide/index.js';
-import { createFaceDetector } from '../src/detect/index.js';
-import { decodeImage } from '../src/image/decode.js';
+import { faceOfEntry, readManifest } from '../src/data/index.js';
+import {
+  createFaceDetector,
+  decodeImage,
+  DEFAULT_QUALITY_LIMITS,
+  measureQuality,
+  type QualityMeasures,
+  retryReasons,
+} from '../src/index.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -1,11 +1,19 @@
 // Offline analysis of frame sequences already scored once per frame (bench/stream-fusion.ts): single-frame vs fused
 // decisions at given thresholds, threshold-free EER / AUC, thresholds chosen leave-one-group-out, the stream
 // threshold chosen on everything, and thresholds calibrated within each group on half its sequences. Pure: numbers in, numbers out, so it is unit-tested on synthetic scores.
-import { metricsByGroup } from '../src/evaluate/groups.js';
-import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../src/evaluate/metrics.js';
-import { frameRows, sequenceRows, type SequenceScores } from '../src/evaluate/sequences.js';
-import type { HeldOutRates } from '../src/evaluate/stream-threshold.js';
-import type { OperatingPoint, PadMetrics, ScoredSample } from '../src/evaluate/types.js';
+import {
+  computeMetrics,
+  frameRows,
+  type HeldOutRates,
+  metricsByGroup,
+  type OperatingPoint,
+  type PadMetrics,
+  type ScoredSample,
+  sequenceRows,
+  type SequenceScores,
+  thresholdForApcer,
+  thresholdForBpcer,
+} from '../src/evaluate/index.js';
 
 export { frameRows, sequenceRows, type SequenceScores };
 

@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
-import { cutIntoSequences } from '../src/evaluate/sequences.js';
+import { type ManifestEntry, readManifest } from '../src/data/index.js';
+import { cutIntoSequences } from '../src/evaluate/index.js';
 import { splitHalves, type DecisionRates, type StreamAnalysis } from './stream-analysis.js';
 
 const run = promisify(execFile);

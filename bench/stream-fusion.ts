@@ -17,15 +17,23 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLivenessChecker, type CheckResult, type LivenessChecker } from '../src/check.js';
-import { validateModelCard } from '../src/classify/card.js';
-import { writeFileAtomic } from '../src/data/atomic.js';
-import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
-import { DEFAULT_FUSION } from '../src/decide/fusion.js';
-import { checkFrames } from '../src/evaluate/score-sequences.js';
-import { cutIntoSequences, fuseSequence, sequenceKey, sessionFrameScore } from '../src/evaluate/sequences.js';
-import { fitStreamThreshold } from '../src/index.js';
-import { LivenessSession } from '../src/stream.js';
+import {
+  type CheckResult,
+  createLivenessChecker,
+  DEFAULT_FUSION,
+  type LivenessChecker,
+  LivenessSession,
+  validateModelCard,
+} from '../src/index.js';
+import { type ManifestEntry, readManifest, writeFileAtomic } from '../src/data/index.js';
+import {
+  checkFrames,
+  cutIntoSequences,
+  fitStreamThreshold,
+  fuseSequence,
+  sequenceKey,
+  sessionFrameScore,
+} from '../src/evaluate/index.js';
 import {
   analyseStreams,
   chooseThreshold,

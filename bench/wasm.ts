@@ -4,8 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
-import { classifierFromSession, packageModelsDir, resolveModel } from '../src/classify/index.js';
-import type { RgbImage } from '../src/types.js';
+import { classifierFromSession, packageModelsDir, resolveModel, type RgbImage } from '../src/index.js';
 import { ms, summarize, time } from './stats.js';
 
 ortWeb.env.wasm.numThreads = 1;

@@ -9,23 +9,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClassifier, type Classifier } from '../src/classify/index.js';
-import { readManifest, type ManifestEntry } from '../src/data/manifest.js';
-import { createFaceDetector } from '../src/detect/index.js';
-import { scoreManifest, type ScoredImage } from '../src/evaluate/score-manifest.js';
+import { type Classifier, createClassifier, createFaceDetector } from '../src/index.js';
+import { type ManifestEntry, readManifest } from '../src/data/index.js';
 import {
   assignYardstick,
   compareModels,
+  type Comparison,
   lowestEer,
   parseYardstickSplit,
   perSourceMeans,
+  type ScoredImage,
+  scoreManifest,
   sourceMetrics,
-  YARDSTICK_RULE,
-  yardstickSources,
-  type Comparison,
   type SourceMetrics,
+  YARDSTICK_RULE,
   type YardstickModel,
-} from '../src/evaluate/yardstick.js';
+  yardstickSources,
+} from '../src/evaluate/index.js';
 import { summarize } from './stats.js';
 
 const BOX_SCALES = [0.8, 1.2];

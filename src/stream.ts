@@ -1,10 +1,18 @@
-import type { CheckOptions, FaceResult, LivenessChecker } from './check.js';
 import { DEFAULT_FUSION, ScoreFusion, type FusionOptions } from './decide/fusion.js';
 import { FaceTracker } from './decide/tracking.js';
 import type { Verdict } from './decide/verdict.js';
 import { AntispoofError } from './errors.js';
-import type { ImageInput } from './image/decode.js';
+import type { CheckOptions, CheckResult, FaceResult } from './pipeline.js';
 import type { RgbImage } from './types.js';
+
+/**
+ * What a session needs of a checker: the Node checker (files, Buffers, decoded images) and the browser's (video
+ * frames, canvases, ImageData) both are one, each with its own `Input`.
+ */
+export interface FrameChecker<Input = RgbImage> {
+  readonly streamThreshold: number;
+  check(input: Input, options?: CheckOptions): Promise<CheckResult>;
+}
 
 export interface StreamOptions extends Partial<FusionOptions> {
   /** A face unseen for longer than this starts over as a new person. */
@@ -37,7 +45,7 @@ export interface StreamUpdate {
  * threshold (the card's `threshold.stream`), not the single-frame one: fusion narrows the score distribution, so
  * one threshold would sit at a different operating point on frames and on sequences.
  */
-export class LivenessSession {
+export class LivenessSession<Input = RgbImage> {
   private readonly tracker: FaceTracker<ScoreFusion>;
   private lastTimestamp = -Infinity;
   private readonly fusion: FusionOptions;
@@ -45,7 +53,7 @@ export class LivenessSession {
   readonly threshold: number;
 
   constructor(
-    private readonly checker: LivenessChecker,
+    private readonly checker: FrameChecker<Input>,
     options: StreamOptions = {},
   ) {
     this.threshold = options.threshold ?? checker.streamThreshold;
@@ -58,7 +66,7 @@ export class LivenessSession {
     this.tracker = new FaceTracker(() => new ScoreFusion(this.fusion), 0.3, options.maxGapMs ?? 1000);
   }
 
-  async push(frame: ImageInput | RgbImage, timestampMs: number, checkOptions?: CheckOptions): Promise<StreamUpdate> {
+  async push(frame: Input, timestampMs: number, checkOptions?: CheckOptions): Promise<StreamUpdate> {
     if (!Number.isFinite(timestampMs) || timestampMs < this.lastTimestamp)
       throw new AntispoofError('INVALID_INPUT', `frame timestamps must be finite and non-decreasing`);
     this.lastTimestamp = timestampMs;
@@ -80,11 +88,9 @@ export class LivenessSession {
 }
 
 /** Runs a whole frame sequence through a session, yielding the running decision after each frame. */
-export async function* checkStream(
-  checker: LivenessChecker,
-  frames:
-    | AsyncIterable<{ image: ImageInput | RgbImage; timestampMs: number }>
-    | Iterable<{ image: ImageInput | RgbImage; timestampMs: number }>,
+export async function* checkStream<Input>(
+  checker: FrameChecker<Input>,
+  frames: AsyncIterable<{ image: Input; timestampMs: number }> | Iterable<{ image: Input; timestampMs: number }>,
   options: StreamOptions = {},
 ): AsyncGenerator<StreamUpdate> {
   const session = new LivenessSession(checker, options);

@@ -7,9 +7,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier } from '../src/classify/index.js';
 import { cropFace } from '../src/crop/index.js';
-import { createFaceDetector } from '../src/detect/index.js';
+import { createClassifier, createFaceDetector } from '../src/index.js';
 import type { Box, RgbImage } from '../src/types.js';
 import type { AntispoofStats } from '../web/src/stats.js';
 import { webConfig } from '../web/vite.config.js';
@@ -184,7 +183,10 @@ describe.skipIf(!HAS_CHROMIUM)(
     });
 
     /** Opens the page, waits for a fused decision on >= 24 frames, takes a screenshot; fails with the page's state. */
-    async function runPage(query: string, screenshot: string): Promise<{ stats: AntispoofStats; context: string }> {
+    async function runPage(
+      query: string,
+      screenshot: string,
+    ): Promise<{ stats: AntispoofStats; context: string; workers: number }> {
       const page = context.pages()[0] ?? (await context.newPage());
       consoleLines.length = 0;
       page.removeAllListeners('console');
@@ -215,7 +217,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(stats.classifiedFrames).toBeGreaterThanOrEqual(5);
       expect(stats.medianMs).toBeGreaterThan(0);
       expect(stats.medianMs).toBeLessThan(2000);
-      return { stats, context: state };
+      return { stats, context: state, workers: page.workers().length };
     }
 
     /** The page's largest face scored as Node scores the video's frames, and fused within their range. */
@@ -237,13 +239,17 @@ describe.skipIf(!HAS_CHROMIUM)(
         `browser demo, ${label}: ${stats.frames} frames, median detect+classify ${stats.medianMs!.toFixed(1)} ms ` +
           `(detect ${stats.medianDetectMs?.toFixed(1)} ms, classify ${stats.medianClassifyMs?.toFixed(1)} ms), ` +
           `${stats.runtime?.threads} wasm thread(s); P(live) page ${face.score.toFixed(4)}, node ${scores.map((v) => v.toFixed(4)).join('/')}, ` +
-          `fused ${face.fusedScore!.toFixed(4)} -> ${stats.lastDecision}`,
+          `fused ${face.fusedScore!.toFixed(4)} -> ${stats.lastDecision}; ` +
+          `inference ${stats.runtime?.proxy ? 'in a Web Worker' : 'on the page thread'}, page stalled <= ${stats.longestStallMs.toFixed(0)} ms`,
       );
     }
 
     it('opens the camera, detects and classifies the face in the page, and reaches a fused verdict', async () => {
-      const { stats, context: state } = await runPage('?card=/test-models/tiny.json', 'browser.png');
+      const { stats, context: state, workers } = await runPage('?card=/test-models/tiny.json', 'browser.png');
       expect(stats.model?.name).toBe('tiny-test-model');
+      // Inference runs in onnxruntime-web's proxy Web Worker by default, so the page thread stays free for the UI.
+      expect(stats.runtime?.proxy).toBe(true);
+      expect(workers).toBeGreaterThanOrEqual(1);
       // The page ran the same detector, crop and classifier code on the camera's frames (YUV round-tripped), so its
       // scores are those of the Node pipeline on the frames the video was made of.
       const face = expectNodeAgreement(stats, nodeScores, state);
@@ -260,6 +266,13 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(card.threshold.stream).toBeDefined();
       expect(stats.lastDecision).toBe(face.fusedScore! >= card.threshold.stream!.live ? 'live' : 'spoof');
       report('shipped FP32 model', stats, shippedScores);
+    });
+
+    it('gives the same scores with inference on the page thread (?proxy=0), for comparison of page stalls', async () => {
+      const { stats, context: state } = await runPage('?card=/test-models/tiny.json&proxy=0', 'browser-no-proxy.png');
+      expect(stats.runtime?.proxy).toBe(false);
+      expectNodeAgreement(stats, nodeScores, state);
+      report('tiny test model, no proxy', stats, nodeScores);
     });
   },
 );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { createClassifier } from '../src/classify/index.js';
+import { createClassifier } from '../src/index.js';
 import type { FaceDetector } from '../src/detect/index.js';
 import { createLivenessChecker, cropFace, type LivenessChecker } from '../src/index.js';
 import { createFacePipeline } from '../src/pipeline.js';

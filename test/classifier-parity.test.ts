@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from '../src/classify/index.js';
+import { loadSession, resolveModel } from '../src/index.js';
 import { cropsToTensorData } from '../src/classify/tensor.js';
-import { loadSession, ort } from '../src/runtime/session.js';
+import { ort } from '../src/runtime/node-session.js';
 import type { RgbImage } from '../src/types.js';
 
 // Written by training/export.py: PyTorch's logits for synthetic inputs defined by a formula (no corpus images).

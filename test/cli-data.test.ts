@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLivenessChecker } from '../src/check.js';
-import { createFaceDetector } from '../src/detect/index.js';
+import { createFaceDetector } from '../src/index.js';
 import { decodeImage } from '../src/image/decode.js';
 import { samplePhoto } from './helpers/images.js';
 import { makeMiniDataset, type MiniDataset } from './helpers/mini-dataset.js';

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFaceDetector, DEFAULT_DETECTOR_MODEL } from '../src/index.js';
 import {
-  createFaceDetector,
   decodeDetections,
-  DEFAULT_DETECTOR_MODEL,
   generateSsdAnchors,
   intersectionOverUnion,
   letterbox,

@@ -12,7 +12,7 @@ import {
 } from '../bench/stream-analysis.js';
 import { validateModelCard } from '../src/classify/card.js';
 import { thresholdForApcer } from '../src/evaluate/metrics.js';
-import { fitStreamThreshold, streamThresholdEntry } from '../src/index.js';
+import { fitStreamThreshold, streamThresholdEntry } from '../src/evaluate/index.js';
 import type { ScoredSample } from '../src/evaluate/types.js';
 
 const seq = (

@@ -114,7 +114,7 @@ function fakeChecker(score: number, thresholds: { threshold: number; streamThres
   };
 }
 
-async function finalDecision(session: LivenessSession, frames = 3): Promise<string> {
+async function finalDecision(session: LivenessSession<Buffer>, frames = 3): Promise<string> {
   let decision = 'retry';
   for (let i = 0; i < frames; i++) decision = (await session.push(Buffer.alloc(0), i * 100)).decision;
   return decision;

@@ -5,9 +5,15 @@ import * as ortWeb from 'onnxruntime-web';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifierFromSession, type Classifier } from '../src/classify/classifier.js';
-import { createClassifier, packageModelsDir, resolveModel } from '../src/classify/index.js';
+import {
+  createClassifier,
+  createFaceDetector,
+  DEFAULT_DETECTOR_MODEL,
+  packageModelsDir,
+  resolveModel,
+} from '../src/index.js';
 import { cropFace } from '../src/crop/index.js';
-import { createFaceDetector, DEFAULT_DETECTOR_MODEL, type FaceDetector } from '../src/detect/index.js';
+import type { FaceDetector } from '../src/detect/index.js';
 import { faceDetectorFromSession } from '../src/detect/detector.js';
 import type { RgbImage } from '../src/types.js';
 import { samplePhoto, solidImage } from './helpers/images.js';

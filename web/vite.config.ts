@@ -112,15 +112,8 @@ export function webConfig(options: WebConfigOptions = {}): UserConfig {
       // onnxruntime-web's build without the wasm glue inlined: it always loads ort/*.mjs + *.wasm (wasmPaths), so the
       // 13 MB .wasm is not emitted a second time as a hashed asset.
       conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
-      // src/ modules that hold both a runtime-free part (used here) and a node loader (not used here) import node
-      // APIs at the top; in the page those imports resolve to inert stand-ins.
-      alias: [
-        { find: /^node:fs\/promises$/, replacement: join(WEB_DIR, 'src/shims/node-fs-promises.ts') },
-        { find: /^node:fs$/, replacement: join(WEB_DIR, 'src/shims/node-fs.ts') },
-        { find: /^node:path$/, replacement: join(WEB_DIR, 'src/shims/node-path.ts') },
-        { find: /^node:url$/, replacement: join(WEB_DIR, 'src/shims/node-url.ts') },
-        { find: /^onnxruntime-node$/, replacement: join(WEB_DIR, 'src/shims/onnxruntime-node.ts') },
-      ],
+      // The demo imports the package's browser entry by name, as an app would; here it is this repository's source.
+      alias: [{ find: /^antispoof\/web$/, replacement: join(REPO_DIR, 'src/web.ts') }],
     },
     // onnxruntime-web loads its wasm glue and workers itself; pre-bundling it would break those URLs.
     optimizeDeps: { exclude: ['onnxruntime-web'], noDiscovery: true, include: [] },

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { AntispoofError } from '../errors.js';
 
 /**
@@ -109,24 +108,6 @@ function validateStreamThreshold(stream: unknown, cardFile: string): void {
     fail(cardFile, '"threshold.stream.live" must be a number in [0, 1]');
   if (stream.measured !== undefined && !isPlainObject(stream.measured))
     fail(cardFile, '"threshold.stream.measured" must be an object');
-}
-
-export async function readModelCard(cardFile: string): Promise<ModelCard> {
-  let text: string;
-  try {
-    text = await readFile(cardFile, 'utf8');
-  } catch (cause) {
-    throw new AntispoofError('MODEL_CARD_INVALID', `cannot read model card ${cardFile}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
-  }
-  return validateModelCard(raw, cardFile);
 }
 
 /**

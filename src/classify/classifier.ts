@@ -1,9 +1,7 @@
-import type { InferenceSessionLike, TensorConstructor } from '../detect/detector.js';
 import { AntispoofError } from '../errors.js';
-import { loadSession, ort } from '../runtime/session.js';
+import type { InferenceSessionLike, TensorConstructor } from '../runtime/inference-session.js';
 import type { RgbImage } from '../types.js';
 import type { ModelCard } from './card.js';
-import { resolveModel } from './model-files.js';
 import { cropsToTensorData, liveProbability } from './tensor.js';
 
 export interface Classifier {
@@ -16,23 +14,6 @@ export interface Classifier {
   classify(crops: readonly RgbImage[]): Promise<number[]>;
   /** Releases the session; later calls do nothing. */
   close(): Promise<void>;
-}
-
-export interface ClassifierOptions {
-  /** An .onnx with its card next to it, or a card .json; default: the shipped model. */
-  model?: string;
-  threads?: number;
-}
-
-export async function createClassifier(options: ClassifierOptions = {}): Promise<Classifier> {
-  const { modelFile, cardFile, card } = await resolveModel(options.model);
-  const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
-  try {
-    return classifierFromSession(session, ort.Tensor, card, { modelFile, cardFile });
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
 }
 
 /**

@@ -1,15 +1,21 @@
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { validateModelCard } from '../classify/card.js';
-import { writeFileAtomic } from '../data/atomic.js';
-import { readManifest } from '../data/manifest.js';
-import { DEFAULT_FUSION } from '../decide/fusion.js';
-import { rowsOfModel } from '../evaluate/evaluation.js';
-import { computeMetrics, thresholdForApcer, thresholdForBpcer } from '../evaluate/metrics.js';
-import { checkManifest, fuseCheckedSequences, scoredFromChecks } from '../evaluate/score-sequences.js';
-import type { SequenceScores } from '../evaluate/sequences.js';
-import type { OperatingPoint, ScoredSample } from '../evaluate/types.js';
-import { AntispoofError, createLivenessChecker, fitStreamThreshold, type StreamThresholdSetup } from '../index.js';
+import { readManifest, writeFileAtomic } from '../data/index.js';
+import {
+  checkManifest,
+  computeMetrics,
+  fitStreamThreshold,
+  fuseCheckedSequences,
+  type OperatingPoint,
+  rowsOfModel,
+  scoredFromChecks,
+  type ScoredSample,
+  type SequenceScores,
+  thresholdForApcer,
+  thresholdForBpcer,
+  type StreamThresholdSetup,
+} from '../evaluate/index.js';
+import { AntispoofError, createLivenessChecker, DEFAULT_FUSION, validateModelCard } from '../index.js';
 import { parsePositiveInteger, parseProbability } from './parse.js';
 import { UsageError } from './parse.js';
 import { createProgress } from './progress.js';

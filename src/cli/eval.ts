@@ -1,14 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { readManifest } from '../data/manifest.js';
-import { createFaceDetector } from '../detect/index.js';
-import { evaluateModel, rowsOfModel, worstErrors, type ModelEvaluation } from '../evaluate/evaluation.js';
-import { renderReport } from '../evaluate/report-html.js';
-import { scoreManifest } from '../evaluate/score-manifest.js';
-import { celebaSpoofReport, PROTOCOLS, protocolEntries, type Protocol } from '../evaluate/protocols.js';
-import { faceThumbnail } from '../evaluate/thumbnails.js';
-import type { PadMetrics } from '../evaluate/types.js';
+import { readManifest } from '../data/index.js';
+import { createFaceDetector } from '../index.js';
+import {
+  celebaSpoofReport,
+  evaluateModel,
+  faceThumbnail,
+  type ModelEvaluation,
+  type PadMetrics,
+  type Protocol,
+  protocolEntries,
+  PROTOCOLS,
+  renderReport,
+  rowsOfModel,
+  scoreManifest,
+  worstErrors,
+} from '../evaluate/index.js';
 import { collect, openClassifiers } from './models.js';
 import { parsePositiveInteger } from './parse.js';
 import { createProgress } from './progress.js';

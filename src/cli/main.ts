@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isAntispoofError } from '../errors.js';
+import { isAntispoofError } from '../index.js';
 import { registerCheck } from './check.js';
 import { UsageError } from './parse.js';
 import { registerPrepare } from './prepare.js';

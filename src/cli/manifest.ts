@@ -1,8 +1,14 @@
 import { dirname, relative, resolve } from 'node:path';
 import { Argument, InvalidArgumentError, type Command } from 'commander';
-import { ADAPTERS, buildManifest, VIDEO_NAMINGS, writeManifest } from '../data/adapters/index.js';
-import type { AdapterRow, VideoNaming } from '../data/adapters/index.js';
-import { FRAMINGS } from '../data/adapters/folders.js';
+import {
+  type AdapterRow,
+  ADAPTERS,
+  buildManifest,
+  FRAMINGS,
+  VIDEO_NAMINGS,
+  type VideoNaming,
+  writeManifest,
+} from '../data/index.js';
 import { parsePositiveInteger, UsageError } from './parse.js';
 import { createProgress } from './progress.js';
 

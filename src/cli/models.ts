@@ -1,4 +1,4 @@
-import { createClassifier, type Classifier } from '../classify/index.js';
+import { type Classifier, createClassifier } from '../index.js';
 
 /** Opens every named classifier (or the shipped one), closing those already open if one fails. */
 export async function openClassifiers(models: readonly string[] | undefined, threads?: number): Promise<Classifier[]> {

@@ -1,9 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolveModel } from '../classify/index.js';
-import { readManifest } from '../data/manifest.js';
-import { prepareDataset } from '../data/prepare.js';
-import { createFaceDetector } from '../detect/index.js';
+import { createFaceDetector, resolveModel } from '../index.js';
+import { prepareDataset, readManifest } from '../data/index.js';
 import { parsePositiveInteger } from './parse.js';
 import { createProgress } from './progress.js';
 

@@ -1,8 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import sharp from 'sharp';
-import { closeOnSignals, createServer, SERVER_DEFAULTS } from '../server/index.js';
-import { forkWorkers, isPrimary } from '../server/workers.js';
-import { AntispoofError } from '../errors.js';
+import {
+  closeOnSignals,
+  createServer,
+  forkWorkers,
+  isPrimary,
+  resolveServerOptions,
+  SERVER_DEFAULTS,
+} from '../server/index.js';
+import { AntispoofError } from '../index.js';
 import { parsePositiveInteger, parseProbability, UsageError } from './parse.js';
 
 interface ServeFlags {
@@ -12,7 +18,8 @@ interface ServeFlags {
   threshold?: number;
   threads?: number;
   apiKey?: string;
-  concurrency: number;
+  pool?: number;
+  concurrency?: number;
   queue: number;
   maxBodyMb: number;
   timeoutMs: number;
@@ -59,10 +66,15 @@ export function registerServe(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads per session', parsePositiveInteger)
     .option('--api-key <key>', 'require this key (Bearer or x-api-key); prefer the ANTISPOOF_API_KEY env', parseApiKey)
     .option(
+      '--pool <n>',
+      `inference worker threads (default: one per core, ${SERVER_DEFAULTS.pool} here; with --workers > 1: 0); ` +
+        '0 runs inference on the event loop',
+      parseCount,
+    )
+    .option(
       '--concurrency <n>',
-      'checks at once (about one per core)',
+      `checks at once (default: the pool size, or ${SERVER_DEFAULTS.concurrency} with --pool 0)`,
       parsePositiveInteger,
-      SERVER_DEFAULTS.concurrency,
     )
     .option('--queue <n>', 'checks waiting before new ones get 503', parseCount, SERVER_DEFAULTS.queue)
     .option('--max-body-mb <n>', 'largest upload in MB', parseMegabytes, SERVER_DEFAULTS.maxBodyBytes / 1024 / 1024)
@@ -75,7 +87,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent (JSON lines on stdout)', 'info')
     .option(
       '--workers <n>',
-      'processes sharing the port, each with its own model and --concurrency',
+      'processes sharing the port, each with its own models, --pool and --concurrency',
       parsePositiveInteger,
       1,
     )
@@ -90,7 +102,11 @@ export function registerServe(program: Command): void {
       const envKey = process.env.ANTISPOOF_API_KEY;
       if (flags.apiKey === undefined && envKey !== undefined && envKey.length === 0)
         throw new UsageError('ANTISPOOF_API_KEY is set but empty; unset it to serve without a key');
+      // Cluster workers each run their checks in-thread unless told otherwise: a pool per process would put
+      // workers x cores inference threads on the cores.
+      const pool = flags.pool ?? (flags.workers > 1 ? 0 : SERVER_DEFAULTS.pool);
       const app = await createServer({
+        pool,
         model: flags.model,
         threshold: flags.threshold,
         threads: flags.threads,
@@ -112,8 +128,9 @@ export function registerServe(program: Command): void {
         );
       }
       closeOnSignals(app);
+      const { concurrency } = resolveServerOptions({ pool, concurrency: flags.concurrency });
       process.stderr.write(
-        `antispoof serve: listening on ${address} (concurrency ${flags.concurrency}, queue ${flags.queue}` +
+        `antispoof serve: listening on ${address} (pool ${pool}, concurrency ${concurrency}, queue ${flags.queue}` +
           `${(flags.apiKey ?? envKey) ? ', API key required' : ''})\n`,
       );
     });

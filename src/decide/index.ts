@@ -8,3 +8,4 @@ export {
   type RetryReason,
 } from './quality.js';
 export { decideVerdict, type Verdict } from './verdict.js';
+export { DEFAULT_FUSION, ScoreFusion, type FusionOptions } from './fusion.js';

@@ -1,37 +1,14 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AntispoofError } from '../errors.js';
 import { checkRgbImage } from '../image/rgb.js';
-import { loadSession, ort } from '../runtime/session.js';
+import type { InferenceSessionLike, SessionOutputs, TensorConstructor } from '../runtime/inference-session.js';
 import type { DetectedFace, Point, RgbImage } from '../types.js';
 import { SHORT_RANGE_ANCHORS } from './anchors.js';
 import { decodeDetections, SHORT_RANGE_DECODE_OPTIONS, type RawDetection } from './decode.js';
 import { letterbox, pointToOriginal, type LetterboxTransform } from './letterbox.js';
 import { weightedNonMaxSuppression } from './nms.js';
 
-const MODEL_FILE_NAME = 'face_detection_short_range.onnx';
 const INPUT_SIZE = 128;
 const MIN_SUPPRESSION_THRESHOLD = 0.3;
-
-function resolveDefaultModel(): string {
-  // src/detect/ (tests, sources) sits two levels below the repo root, dist/src/detect/ three.
-  const candidates = ['../../models/', '../../../models/'].map((dir) =>
-    fileURLToPath(new URL(dir + MODEL_FILE_NAME, import.meta.url)),
-  );
-  return candidates.find((file) => existsSync(file)) ?? candidates[0]!;
-}
-
-/** Absolute path of the bundled BlazeFace short-range ONNX model. */
-export const DEFAULT_DETECTOR_MODEL: string = resolveDefaultModel();
-
-export interface FaceDetectorOptions {
-  /** ONNX file; defaults to DEFAULT_DETECTOR_MODEL. */
-  modelFile?: string;
-  /** Minimum detection score (after sigmoid), default 0.5 as in MediaPipe. */
-  minScore?: number;
-  /** Intra-op threads for onnxruntime, default 1. */
-  threads?: number;
-}
 
 export interface FaceDetector {
   /** Faces in original image pixels (boxes may extend past the image edges), best score first. */
@@ -54,14 +31,7 @@ function toFace(d: RawDetection, t: LetterboxTransform): DetectedFace {
   };
 }
 
-/** The parts of an onnxruntime InferenceSession the pipeline uses: onnxruntime-node's, or onnxruntime-web's. */
-export type InferenceSessionLike = Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'run' | 'release'> &
-  Partial<Pick<ort.InferenceSession, 'inputMetadata'>>;
-
-/** The Tensor class of the runtime that created the session (each runtime checks tensors are its own). */
-export type TensorConstructor = typeof ort.Tensor;
-
-function checkMinScore(minScore: number): void {
+export function checkMinScore(minScore: number): void {
   if (!(minScore >= 0 && minScore <= 1)) {
     throw new AntispoofError('INVALID_INPUT', `minScore must be within [0, 1], got ${minScore}`);
   }
@@ -106,7 +76,7 @@ export function faceDetectorFromSession(
       if (closed) throw new AntispoofError('INFERENCE_FAILED', 'face detector is closed');
       checkRgbImage(image);
       const { tensor, transform } = letterbox(image, INPUT_SIZE);
-      let outputs: ort.InferenceSession.OnnxValueMapType;
+      let outputs: SessionOutputs;
       try {
         const input = new Tensor('float32', tensor, [1, INPUT_SIZE, INPUT_SIZE, 3]);
         outputs = await session.run({ [inputName]: input });
@@ -126,18 +96,4 @@ export function faceDetectorFromSession(
       await session.release();
     },
   };
-}
-
-/** Loads the BlazeFace short-range detector (MediaPipe, converted to ONNX) and returns a reusable detector. */
-export async function createFaceDetector(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
-  const modelFile = options.modelFile ?? DEFAULT_DETECTOR_MODEL;
-  const minScore = options.minScore ?? SHORT_RANGE_DECODE_OPTIONS.minScoreThresh;
-  checkMinScore(minScore);
-  const session = await loadSession(modelFile, { threads: options.threads ?? 1 });
-  try {
-    return faceDetectorFromSession(session, ort.Tensor, { minScore, modelName: modelFile });
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
 }

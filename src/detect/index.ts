@@ -1,10 +1,4 @@
-export {
-  createFaceDetector,
-  faceDetectorFromSession,
-  DEFAULT_DETECTOR_MODEL,
-  type FaceDetector,
-  type FaceDetectorOptions,
-} from './detector.js';
+export { faceDetectorFromSession, type FaceDetector, type FaceDetectorFromSessionOptions } from './detector.js';
 export {
   generateSsdAnchors,
   SHORT_RANGE_ANCHOR_OPTIONS,

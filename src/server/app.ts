@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { packageModelsDir } from '../classify/index.js';
-import { createLivenessChecker } from '../index.js';
+import { createLivenessChecker, packageModelsDir } from '../index.js';
 import { apiKeyHook } from './auth.js';
 import { registerDeadlines } from './deadline.js';
 import { createLimiter } from './limiter.js';
@@ -29,10 +28,11 @@ function packageVersion(): string {
 }
 
 /**
- * The HTTP service: one shared checker (models loaded once, before the first request), at most `concurrency`
- * checks at once, a bounded queue, a deadline per request. No state outlives a request, so any number of
- * instances can sit behind a load balancer. Closing the instance (`app.close()`) stops accepting, lets the
- * requests in flight finish, then closes the checker it created — as does a failure to build the instance.
+ * The HTTP service: one shared checker (models loaded once, before the first request, in `pool` worker threads so
+ * the event loop stays free for deadlines and health checks), at most `concurrency` checks at once, a bounded
+ * queue, a deadline per request. No state outlives a request, so any number of instances can sit behind a load
+ * balancer. Closing the instance (`app.close()`) stops accepting, lets the requests in flight finish, then closes
+ * the checker it created — as does a failure to build the instance.
  */
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const settings = resolveServerOptions(options);
@@ -41,6 +41,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     model: options.model,
     threshold: options.threshold,
     threads: options.threads,
+    workers: settings.pool,
   });
   try {
     return await buildApp(options, settings, checker, true);

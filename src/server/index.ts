@@ -1,3 +1,4 @@
 export { createServer } from './app.js';
-export { SERVER_DEFAULTS, type ServerOptions, type ServiceChecker } from './options.js';
+export { resolveServerOptions, SERVER_DEFAULTS, type ServerOptions, type ServiceChecker } from './options.js';
 export { closeOnSignals } from './shutdown.js';
+export { forkWorkers, isPrimary } from './workers.js';

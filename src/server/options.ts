@@ -1,6 +1,6 @@
+import { availableParallelism } from 'node:os';
 import type { FastifyServerOptions } from 'fastify';
-import type { LivenessChecker, LivenessCheckerOptions } from '../check.js';
-import { AntispoofError } from '../errors.js';
+import { AntispoofError, type LivenessChecker, type LivenessCheckerOptions } from '../index.js';
 
 /** What the service needs of a checker; tests pass a fake with a controllable `check`. */
 export type ServiceChecker = Pick<LivenessChecker, 'check' | 'close'> & {
@@ -10,9 +10,15 @@ export type ServiceChecker = Pick<LivenessChecker, 'check' | 'close'> & {
 export interface ServerOptions extends Pick<LivenessCheckerOptions, 'model' | 'threshold' | 'threads'> {
   /** Use this checker instead of creating one from model/threshold/threads; the caller closes it. */
   checker?: ServiceChecker;
+  /**
+   * Inference worker threads of the checker the server creates (LivenessCheckerOptions.workers). Default: one per
+   * core, so one process uses every core and the event loop only parses requests and writes answers; 0 runs
+   * inference on the event loop (deadlines and /healthz then wait behind it).
+   */
+  pool?: number;
   /** Required as `Authorization: Bearer <key>` or `x-api-key: <key>` on every route but /healthz. */
   apiKey?: string;
-  /** Checks running at once. Default 2: one per core of a small instance; each check is CPU-bound. */
+  /** Checks running at once. Default: the pool size (a worker runs one check at a time), or 2 with `pool: 0`. */
   concurrency?: number;
   /** Checks waiting for a slot before new ones are refused with 503. Default 32. */
   queue?: number;
@@ -26,6 +32,7 @@ export interface ServerOptions extends Pick<LivenessCheckerOptions, 'model' | 't
 
 export interface ResolvedServerOptions {
   apiKey: string | undefined;
+  pool: number;
   concurrency: number;
   queue: number;
   maxBodyBytes: number;
@@ -33,6 +40,9 @@ export interface ResolvedServerOptions {
 }
 
 export const SERVER_DEFAULTS = {
+  /** os.availableParallelism(): the cores this process may use (cgroup limits included). */
+  pool: availableParallelism(),
+  /** Without a pool: one check per core of a small instance; each check is CPU-bound. */
   concurrency: 2,
   queue: 32,
   maxBodyBytes: 10 * 1024 * 1024,
@@ -49,9 +59,11 @@ function integer(name: string, value: number | undefined, fallback: number, min:
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   if (options.apiKey !== undefined && options.apiKey.length === 0)
     throw new AntispoofError('INVALID_INPUT', 'server option apiKey must not be empty (leave it out for no key)');
+  const pool = integer('pool', options.pool, SERVER_DEFAULTS.pool, 0);
   return {
     apiKey: options.apiKey,
-    concurrency: integer('concurrency', options.concurrency, SERVER_DEFAULTS.concurrency, 1),
+    pool,
+    concurrency: integer('concurrency', options.concurrency, pool > 0 ? pool : SERVER_DEFAULTS.concurrency, 1),
     queue: integer('queue', options.queue, SERVER_DEFAULTS.queue, 0),
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, SERVER_DEFAULTS.maxBodyBytes, 1),
     timeoutMs: integer('timeoutMs', options.timeoutMs, SERVER_DEFAULTS.timeoutMs, 1),

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { AntispoofErrorCode } from '../errors.js';
-import { isAntispoofError } from '../errors.js';
+import { isAntispoofError, type AntispoofErrorCode } from '../index.js';
 import { QueueFullError } from './limiter.js';
 
 export const CHECK_ROUTE = '/v1/check';

@@ -78,3 +78,62 @@ export function meanColourClassifier(options: {
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
+
+/**
+ * A classifier that is slow on purpose: `layers` 3x3 convolutions of `channels` channels over the full `size` x
+ * `size` input, then global pooling and a 2-way Gemm. Each run costs about size^2 * 9 * channels^2 * layers
+ * multiply-adds on one thread, which makes a model run long enough to see what it blocks. Outputs mean nothing.
+ */
+export function convStackClassifier(options: { size: number; channels: number; layers: number }): Uint8Array {
+  const { size, channels, layers } = options;
+  const weights = (count: number) => Array.from({ length: count }, (_, i) => ((i % 7) - 3) / 64);
+  const conv = (input: string, output: string, weight: string) => ({
+    input: [input, weight],
+    output: [output],
+    name: output,
+    opType: 'Conv',
+    attribute: [
+      { name: 'kernel_shape', ints: [3, 3], type: 7 },
+      { name: 'pads', ints: [1, 1, 1, 1], type: 7 },
+    ],
+  });
+  const node: object[] = [conv('input', 'c0', 'w0')];
+  const initializer = [{ name: 'w0', dims: [channels, 3, 3, 3], dataType: FLOAT, floatData: weights(channels * 27) }];
+  for (let i = 1; i <= layers; i++) {
+    node.push(conv(`c${i - 1}`, `c${i}`, `w${i}`));
+    initializer.push({
+      name: `w${i}`,
+      dims: [channels, channels, 3, 3],
+      dataType: FLOAT,
+      floatData: weights(channels * channels * 9),
+    });
+  }
+  node.push(
+    { input: [`c${layers}`], output: ['pooled'], name: 'pool', opType: 'GlobalAveragePool' },
+    {
+      input: ['pooled'],
+      output: ['flat'],
+      name: 'flatten',
+      opType: 'Flatten',
+      attribute: [{ name: 'axis', i: 1, type: 2 }],
+    },
+    { input: ['flat', 'fc', 'bias'], output: ['logits'], name: 'gemm', opType: 'Gemm' },
+  );
+  initializer.push(
+    { name: 'fc', dims: [channels, 2], dataType: FLOAT, floatData: weights(channels * 2) },
+    { name: 'bias', dims: [2], dataType: FLOAT, floatData: [0, 0] },
+  );
+  const model = {
+    irVersion: 8,
+    producerName: 'antispoof-tests',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'conv_stack_classifier',
+      node,
+      initializer,
+      input: [valueInfo('input', ['batch', 3, size, size])],
+      output: [valueInfo('logits', ['batch', 2])],
+    },
+  };
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}

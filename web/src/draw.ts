@@ -1,5 +1,4 @@
-import type { Verdict } from '../../src/decide/verdict.js';
-import type { StreamUpdate, TrackedFace } from '../../src/stream.js';
+import type { StreamUpdate, TrackedFace, Verdict } from 'antispoof/web';
 
 export const VERDICT_COLOURS: Record<Verdict, string> = { live: '#1db954', spoof: '#e5383b', retry: '#f4a261' };
 

@@ -1,9 +1,12 @@
-import { LivenessSession, type StreamUpdate } from '../../src/stream.js';
-import { createBrowserChecker } from './checker.js';
+import {
+  createLivenessChecker,
+  DEFAULT_CARD_FILES,
+  findDefaultCard,
+  LivenessSession,
+  type StreamUpdate,
+} from 'antispoof/web';
 import { drawOverlay, percent, VERDICT_COLOURS } from './draw.js';
-import { FrameGrabber, nextVideoFrame } from './frame.js';
-import { DEFAULT_CARD_PATHS, DETECTOR_PATH, findDefaultCard, loadClassifier, loadDetector } from './models.js';
-import { configureRuntime } from './runtime.js';
+import { nextVideoFrame } from './frame.js';
 import { emptyStats, Samples, summarizeFaces, type AntispoofStats } from './stats.js';
 
 declare global {
@@ -63,24 +66,38 @@ function renderText(update: StreamUpdate): void {
     (stats.runtime?.crossOriginIsolated ? ', cross-origin isolated' : ', not isolated (1 thread)');
 }
 
+/** Heartbeat on the page's thread: how late each beat fires is how long the UI was frozen. */
+function watchStalls(intervalMs: number): void {
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    stats.longestStallMs = Math.max(stats.longestStallMs, now - last - intervalMs);
+    last = now;
+  }, intervalMs);
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const threadsParam = Number(params.get('threads'));
-  const runtime = configureRuntime(threadsParam > 0 ? { threads: threadsParam } : {});
-  stats.runtime = runtime;
-
   setStatus('loading models…');
   const cardParam = params.get('card');
-  const cardUrl = cardParam ? new URL(cardParam, location.href) : await findDefaultCard(document.baseURI);
+  const proxy = params.get('proxy');
+  const cardUrl = cardParam
+    ? new URL(cardParam, location.href)
+    : await findDefaultCard(new URL('models/', document.baseURI));
   if (!cardUrl)
     throw new Error(
-      `no classifier installed (looked for ${DEFAULT_CARD_PATHS.join(', ')}); pass one with ?card=<url of a model card>`,
+      `no classifier installed (looked for ${DEFAULT_CARD_FILES.join(', ')} in models/); pass one with ?card=<url of a model card>`,
     );
-  const [detector, classifier] = await Promise.all([
-    loadDetector(new URL(DETECTOR_PATH, document.baseURI)),
-    loadClassifier(cardUrl),
-  ]);
-  const checker = createBrowserChecker(detector, classifier);
+  const checker = await createLivenessChecker({
+    card: cardUrl,
+    runtime: {
+      ...(threadsParam > 0 ? { threads: threadsParam } : {}),
+      ...(proxy !== null ? { proxy: proxy !== '0' } : {}),
+    },
+  });
+  const { classifier } = checker;
+  stats.runtime = checker.runtime;
   stats.model = {
     name: classifier.card.name,
     version: classifier.card.version,
@@ -102,17 +119,16 @@ async function start(): Promise<void> {
       `everything runs in this page, nothing is uploaded`,
   );
 
-  const grabber = new FrameGrabber();
   const total = new Samples();
   const detect = new Samples();
   const classify = new Samples();
   let lastTime = -1;
+  watchStalls(10);
   for (;;) {
     lastTime = await nextVideoFrame(video, lastTime);
     if (video.videoWidth === 0) continue;
-    const image = grabber.grab(video);
     const begin = performance.now();
-    const update = await session.push(image, begin);
+    const update = await session.push(video, begin);
     total.add(performance.now() - begin);
     detect.add(checker.lastTimings.detectMs);
     if (update.faces.length > 0) classify.add(checker.lastTimings.classifyMs);

@@ -1,5 +1,4 @@
-import type { Verdict } from '../../src/decide/verdict.js';
-import type { StreamUpdate } from '../../src/stream.js';
+import type { StreamUpdate, Verdict } from 'antispoof/web';
 
 /** What the page exposes as window.antispoofStats (read by test/browser.test.ts). */
 export interface AntispoofStats {
@@ -23,8 +22,13 @@ export interface AntispoofStats {
   }>;
   /** Frames in which at least one face was classified. */
   classifiedFrames: number;
-  runtime: { backend: string; threads: number; crossOriginIsolated: boolean } | null;
+  runtime: { backend: string; threads: number; crossOriginIsolated: boolean; proxy: boolean } | null;
   model: { name: string; version: string; url: string; threshold: number } | null;
+  /**
+   * Longest time the page's own thread was blocked while frames were checked (a 10 ms heartbeat's worst lateness):
+   * how long the UI can freeze. With onnxruntime's proxy worker only pixel reading, crop and NMS run here.
+   */
+  longestStallMs: number;
   /** Set when the page could not start (models, camera). */
   error: string | null;
 }
@@ -40,6 +44,7 @@ export function emptyStats(): AntispoofStats {
     classifiedFrames: 0,
     runtime: null,
     model: null,
+    longestStallMs: 0,
     error: null,
   };
 }

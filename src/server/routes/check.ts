@@ -49,7 +49,10 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
       }
       if (reply.sent) return undefined;
       try {
-        const result = await limiter.run(() => checker.check(upload.bytes, options), deadlines.signal(request));
+        // The same signal drops the check while it waits for a slot and, in a worker, while it runs: the 504 (or
+        // the gone client) frees its slot at once instead of when the model finishes.
+        const signal = deadlines.signal(request);
+        const result = await limiter.run(() => checker.check(upload.bytes, { ...options, signal }), signal);
         for (const face of result.faces) metrics.verdicts.inc({ verdict: face.verdict });
         if (reply.sent) return undefined;
         return reportFromResult(upload.file, result);

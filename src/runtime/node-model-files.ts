@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cardPathFor, validateModelCard, type ModelCard } from '../classify/card.js';
 import { AntispoofError } from '../errors.js';
-import { cardPathFor, readModelCard, type ModelCard } from './card.js';
 
-/** models/ at the package root, from src/classify (tsc output lives one level deeper, in dist/src/classify). */
+/** models/ at the package root, from src/runtime (tsc output lives one level deeper, in dist/src/runtime). */
 export function packageModelsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const candidate of [resolve(here, '../../models'), resolve(here, '../../../models')])
@@ -26,6 +27,27 @@ export function defaultModelFile(): string {
     `no anti-spoofing model is installed (looked for ${SHIPPED_MODEL_NAMES.join(', ')} in ${dir}); ` +
       `pass one with --model <file.onnx> (its card <file>.json must sit next to it)`,
   );
+}
+
+/** The bundled BlazeFace short-range detector (MediaPipe, converted to ONNX). */
+export const DEFAULT_DETECTOR_MODEL: string = resolve(packageModelsDir(), 'face_detection_short_range.onnx');
+
+export async function readModelCard(cardFile: string): Promise<ModelCard> {
+  let text: string;
+  try {
+    text = await readFile(cardFile, 'utf8');
+  } catch (cause) {
+    throw new AntispoofError('MODEL_CARD_INVALID', `cannot read model card ${cardFile}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
+  }
+  return validateModelCard(raw, cardFile);
 }
 
 export interface ResolvedModel {

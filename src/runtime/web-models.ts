@@ -1,17 +1,17 @@
-import { validateModelCard, type ModelCard } from '../../src/classify/card.js';
-import { classifierFromSession, type Classifier } from '../../src/classify/classifier.js';
-import { faceDetectorFromSession, type FaceDetector } from '../../src/detect/detector.js';
-import { AntispoofError } from '../../src/errors.js';
-import { createWebSession, ort } from './runtime.js';
+import { validateModelCard, type ModelCard } from '../classify/card.js';
+import { classifierFromSession, type Classifier } from '../classify/classifier.js';
+import { faceDetectorFromSession, type FaceDetector } from '../detect/detector.js';
+import { AntispoofError } from '../errors.js';
+import { createWebSession, ort } from './web-session.js';
 
-/** The bundled BlazeFace short-range detector, as the Node side uses it. */
-export const DETECTOR_PATH = 'models/face_detection_short_range.onnx';
+/** The bundled BlazeFace short-range detector, relative to the models folder, as the Node side uses it. */
+export const DETECTOR_FILE = 'face_detection_short_range.onnx';
 
 /**
  * Shipped classifier cards in order of preference. Unlike Node (INT8 first: 1.07 vs 1.46 ms), the browser prefers
  * FP32: under onnxruntime-web's wasm backend the QDQ INT8 model measured slower (bench/wasm.ts: 6.4 vs 5.6 ms).
  */
-export const DEFAULT_CARD_PATHS = ['models/antispoof-v1.json', 'models/antispoof-v1.int8.json'];
+export const DEFAULT_CARD_FILES = ['antispoof-v1.json', 'antispoof-v1.int8.json'];
 
 /** Fetch + the same card validation as the Node loader (readModelCard). */
 export async function fetchModelCard(url: URL): Promise<ModelCard> {
@@ -34,20 +34,20 @@ export async function fetchModelCard(url: URL): Promise<ModelCard> {
   return validateModelCard(raw, url.href);
 }
 
-/** The first default card the server has; null when no classifier is installed. */
-export async function findDefaultCard(base: string): Promise<URL | null> {
-  for (const path of DEFAULT_CARD_PATHS) {
-    const url = new URL(path, base);
+/** The first default card the models folder has; null when no classifier is installed there. */
+export async function findDefaultCard(modelsUrl: string | URL): Promise<URL | null> {
+  for (const file of DEFAULT_CARD_FILES) {
+    const url = new URL(file, modelsUrl);
     const response = await fetch(url, { method: 'HEAD' }).catch(() => null);
     if (response?.ok) return url;
   }
   return null;
 }
 
-export async function loadDetector(url: URL): Promise<FaceDetector> {
+export async function loadDetector(url: URL, options: { minScore?: number } = {}): Promise<FaceDetector> {
   const session = await createWebSession(url);
   try {
-    return faceDetectorFromSession(session, ort.Tensor, { modelName: url.href });
+    return faceDetectorFromSession(session, ort.Tensor, { modelName: url.href, minScore: options.minScore });
   } catch (error) {
     await session.release();
     throw error;

@@ -1,0 +1,109 @@
+import { streamThresholdFor } from './classify/card.js';
+import type { Classifier } from './classify/classifier.js';
+import type { FaceDetector } from './detect/detector.js';
+import { FrameReader, type FrameInput } from './image/frame.js';
+import {
+  createFacePipeline,
+  type CheckOptions,
+  type CheckResult,
+  type PipelineOptions,
+  type StageTimings,
+} from './pipeline.js';
+import {
+  DEFAULT_CARD_FILES,
+  DETECTOR_FILE,
+  findDefaultCard,
+  loadClassifier,
+  loadDetector,
+} from './runtime/web-models.js';
+import { configureRuntime, pageUrl, type WebRuntimeInfo, type WebRuntimeOptions } from './runtime/web-session.js';
+import { AntispoofError } from './errors.js';
+import type { RgbImage } from './types.js';
+
+export interface WebLivenessCheckerOptions extends PipelineOptions {
+  /** Folder (URL) holding the detector and the classifier cards and models; default `models/` of the page. */
+  models?: string | URL;
+  /** The classifier's model card (its "file" is relative to it); default the first shipped card in `models`. */
+  card?: string | URL;
+  /** Default `face_detection_short_range.onnx` in `models`. */
+  detectorModel?: string | URL;
+  /** Detector confidence below which a face is ignored. */
+  minDetectionScore?: number;
+  /** Fused P(live) at or above which a LivenessSession decides live; default as the Node checker's. */
+  streamThreshold?: number;
+  /** onnxruntime-web settings: threads, where its wasm files are, and whether it runs in its own Web Worker. */
+  runtime?: WebRuntimeOptions;
+}
+
+/** The browser's LivenessChecker: the same pipeline as Node's, on frames a canvas can draw. */
+export interface WebLivenessChecker {
+  readonly threshold: number;
+  readonly streamThreshold: number;
+  readonly classifier: Classifier;
+  /** How onnxruntime-web was set up; null when the checker was built from parts. */
+  readonly runtime: WebRuntimeInfo | null;
+  /** Timings of the last check to complete (each result also carries its own). */
+  readonly lastTimings: StageTimings;
+  check(input: FrameInput, options?: CheckOptions): Promise<CheckResult>;
+  checkImage(image: RgbImage, options?: CheckOptions): Promise<CheckResult>;
+  /** Releases both models once; later calls do nothing. */
+  close(): Promise<void>;
+}
+
+/** A checker over a detector and classifier already made (any runtime): what createLivenessChecker builds on. */
+export function livenessCheckerFromParts(
+  detector: FaceDetector,
+  classifier: Classifier,
+  options: PipelineOptions & { streamThreshold?: number } = {},
+  runtime: WebRuntimeInfo | null = null,
+): WebLivenessChecker {
+  const pipeline = createFacePipeline(detector, classifier, options);
+  const streamThreshold = streamThresholdFor(classifier.card, options);
+  const frames = new FrameReader();
+  let closing: Promise<void> | undefined;
+  return {
+    threshold: pipeline.threshold,
+    streamThreshold,
+    classifier,
+    runtime,
+    lastTimings: pipeline.lastTimings,
+    checkImage: pipeline.checkImage,
+    async check(input, checkOptions) {
+      return pipeline.checkImage(frames.read(input), checkOptions);
+    },
+    close() {
+      closing ??= Promise.all([classifier.close(), detector.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+/**
+ * Loads the detector and a classifier over onnxruntime-web (wasm) from the page's server and returns a checker.
+ * The models, cards and onnxruntime-web's wasm files must be served by the page (README, "Browser").
+ */
+export async function createLivenessChecker(options: WebLivenessCheckerOptions = {}): Promise<WebLivenessChecker> {
+  const runtime = configureRuntime(options.runtime);
+  const models = new URL(options.models ?? 'models/', pageUrl());
+  const cardUrl = options.card ? new URL(options.card, pageUrl()) : await findDefaultCard(models);
+  if (!cardUrl)
+    throw new AntispoofError(
+      'MODEL_NOT_FOUND',
+      `no classifier card in ${models.href} (looked for ${DEFAULT_CARD_FILES.join(', ')}); pass options.card`,
+    );
+  const detectorUrl = new URL(options.detectorModel ?? DETECTOR_FILE, models);
+  const [detector, classifier] = await Promise.allSettled([
+    loadDetector(detectorUrl, { minScore: options.minDetectionScore }),
+    loadClassifier(cardUrl),
+  ]);
+  if (detector.status === 'rejected' || classifier.status === 'rejected') {
+    await Promise.all([detector, classifier].map((part) => (part.status === 'fulfilled' ? part.value.close() : null)));
+    throw detector.status === 'rejected' ? detector.reason : (classifier as PromiseRejectedResult).reason;
+  }
+  try {
+    return livenessCheckerFromParts(detector.value, classifier.value, options, runtime);
+  } catch (error) {
+    await Promise.all([detector.value.close(), classifier.value.close()]);
+    throw error;
+  }
+}

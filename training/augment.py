@@ -26,9 +26,14 @@ def random_window(context: np.ndarray, size: int, rng: np.random.Generator, scal
     return np.asarray(img.resize((size, size), Image.BILINEAR, box=(x0, y0, x0 + side, y0 + side), reducing_gap=None))
 
 
-def geometric(contexts: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+WINDOW_SCALE = (0.88, 1.12)
+WINDOW_SHIFT = 0.06
+
+
+def geometric(contexts: np.ndarray, size: int, rng: np.random.Generator, scale=WINDOW_SCALE,
+              shift=WINDOW_SHIFT) -> np.ndarray:
     """(B,C,C,3) uint8 contexts -> (B,size,size,3) uint8 with random window and horizontal flip."""
-    out = np.stack([random_window(c, size, rng) for c in contexts])
+    out = np.stack([random_window(c, size, rng, scale, shift) for c in contexts])
     flip = rng.random(len(out)) < 0.5
     out[flip] = out[flip, :, ::-1]
     return out

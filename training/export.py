@@ -39,7 +39,8 @@ DATA_NOTE = ('NUAA Photograph Imposter Database, 12 small public webcam liveness
 def load_model(checkpoint: str):
     ck = torch.load(checkpoint, map_location='cpu')
     model = create_model(ck['model_name'], ck['size'], fourier_head=False)
-    state = {k: v for k, v in ck['model'].items() if not k.startswith('fourier.')}
+    # A run with --ema validated and keeps the averaged weights: those are the model.
+    state = {k: v for k, v in ck.get('ema', ck['model']).items() if not k.startswith('fourier.')}
     model.load_state_dict(state)
     return model.eval(), ck
 

@@ -138,8 +138,37 @@ def _window(context, size, scale, shift_px):
                                                       box=(x0, x0, x0 + side, x0 + side), reducing_gap=None))
 
 
+def test_window_scale_range():
+    """train.py --window-scale LO HI reaches the batches: a context whose pixels encode their distance from the centre
+    shows the window's side in its corner pixels, and every window of a batch lies within the asked range."""
+    import augment
+    import data
+
+    size, c = 80, 100  # the prepared context is round(1.25 size)
+    ys, xs = np.mgrid[0:c, 0:c].astype(np.float64) + 0.5 - c / 2
+    radius = np.maximum(np.abs(xs), np.abs(ys))  # Chebyshev distance: a square window's edge has one value
+    context = np.repeat(np.clip(radius * 4, 0, 255).astype(np.uint8)[..., None], 3, 2)
+    rows = [{'label': 'live', 'source': 'webcam-x'}] * 4 + [{'label': 'spoof', 'source': 'webcam-x'}] * 4
+    contexts = np.stack([context] * 8)
+
+    def corner_radius(scale):
+        batches = data.BalancedBatches(rows, contexts, np.arange(8), size, 8, 0, synthetic_share=0.0,
+                                       window_scale=scale, window_shift=0.0)
+        rng = np.random.default_rng(0)
+        windows = augment.geometric(contexts, size, rng, batches.window_scale, batches.window_shift)
+        return windows[:, 0, 0, 0].astype(np.float64) / 4  # half the window side, in context pixels
+
+    base = c * size / round(1.25 * size) / 2
+    for lo, hi in ((1.0, 1.0), (0.75, 0.75), (0.75, 1.25)):
+        r = corner_radius((lo, hi))
+        assert np.all(r >= lo * base - 1.5) and np.all(r <= hi * base + 1.5), (lo, hi, r, base)
+    narrow, wide = corner_radius((0.75, 0.75)), corner_radius((1.2, 1.2))
+    assert wide.mean() > narrow.mean() + 0.4 * base * 0.45, (narrow, wide)
+
+
 if __name__ == '__main__':
     test_to_input()
     test_default()
     test_window_is_the_crop()
+    test_window_scale_range()
     print('OK preprocess')

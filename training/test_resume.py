@@ -7,7 +7,8 @@ exists, resumes it with --resume each time, and checks:
 
   * every resumed run starts from the saved checkpoint (its 'resumed at epoch E step S' equals the checkpoint that
     was on disk at the kill, S > 0), logs no second 'start' record, and log.jsonl is not rotated away;
-  * the run finishes: the final checkpoint.pt loads with torch.load at epoch == --epochs, step == total steps;
+  * the run finishes: the final checkpoint.pt loads with torch.load at epoch == --epochs, step == total steps, and
+    holds the --ema averaged weights (restored on every resume) apart from the live ones;
   * every line of log.jsonl parses as JSON; every epoch 1..E has a record, epochs never go backwards;
   * no *.tmp file is left in the output or prepared folder; best.pt loads; val-scores.csv is complete.
 
@@ -122,6 +123,7 @@ def train_cmd(prepared, out, resume):
     cmd = [sys.executable, TRAIN, '--prepared', prepared, '--out', out, '--size', str(SIZE),
            '--epochs', str(EPOCHS), '--steps-per-epoch', str(STEPS_PER_EPOCH), '--batch', str(BATCH),
            '--lr', '1e-3', '--ft-weight', '1.0', '--threads', '1', '--seed', '0',
+           '--ema', '0.9',  # the averaged weights must survive kills too
            '--checkpoint-minutes', '0.0005']  # ~30 ms: a mid-epoch checkpoint after nearly every step
     return cmd + (['--resume'] if resume else [])
 
@@ -306,6 +308,10 @@ def main():
             raise Fail(f'final checkpoint.pt does not load: {e!r}')
         check((final['epoch'], final['step']) == (EPOCHS, TOTAL_STEPS),
               f'final checkpoint at epoch {final["epoch"]} step {final["step"]}, want {EPOCHS} / {TOTAL_STEPS}')
+        check('ema' in final and final['ema'].keys() == final['model'].keys(),
+              'final checkpoint.pt has no averaged weights (--ema) next to the model')
+        moved = [k for k, v in final['ema'].items() if v.is_floating_point() and not torch.equal(v, final['model'][k])]
+        check(moved, '--ema weights equal the live weights: nothing was averaged')
         check(os.path.exists(os.path.join(out, 'best.pt')), 'best.pt missing')
         try:
             torch.load(os.path.join(out, 'best.pt'), map_location='cpu')

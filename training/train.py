@@ -14,6 +14,7 @@ checkpoint.pt (atomic, every epoch and every --checkpoint-minutes), best.pt (low
 val-scores.csv of the last evaluation.
 """
 import argparse
+import copy
 import csv
 import json
 import math
@@ -27,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
 import data  # noqa: E402
 import metrics  # noqa: E402
 import preprocess  # noqa: E402
@@ -50,6 +52,15 @@ def parse_args(argv=None):
     p.add_argument('--scene-share', type=float, default=0.0,
                    help='share of the synthetic attacks that are scene-level (scene.py: a phone, screen, print or ID '
                         'card in front of a room, bezel/edge/fingers in view) instead of texture-level')
+    p.add_argument('--window-scale', type=float, nargs=2, default=list(augment.WINDOW_SCALE), metavar=('LO', 'HI'),
+                   help='range of the training window side relative to the inference crop; a user\'s detector '
+                        'draws other boxes than ours (above ~1.25 the window is clipped to the context crop)')
+    p.add_argument('--window-shift', type=float, default=augment.WINDOW_SHIFT,
+                   help='largest window shift, as a share of the inference crop side')
+    p.add_argument('--ema', type=float, default=0.0,
+                   help='validate, keep as best.pt and export an exponential moving average of the weights with this '
+                        'decay (e.g. 0.995: ~200 steps); 0 disables it. Averages out the epoch-to-epoch swings of '
+                        'small held-out sources')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--max-minutes', type=float, default=0,
@@ -227,9 +238,12 @@ def main(argv=None):
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': args.weight_decay},
                              {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr)
     step, epoch, best_eer, wall_before = 0, 0, float('inf'), 0.0
+    ema = copy.deepcopy(model).eval() if args.ema > 0 else None
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck['model'])
+        if ema is not None:
+            ema.load_state_dict(ck['ema'] if 'ema' in ck else ck['model'])
         opt.load_state_dict(ck['optimizer'])
         step, epoch, best_eer, wall_before = ck['step'], ck['epoch'], ck['best_eer'], ck['wall_seconds']
         torch.set_rng_state(ck['torch_rng'])
@@ -257,7 +271,8 @@ def main(argv=None):
                                    base_rows=base_rows, base_contexts=base_contexts)
     else:
         batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed,
-                                       args.synthetic_share, scene_share=args.scene_share)
+                                       args.synthetic_share, scene_share=args.scene_share,
+                                       window_scale=args.window_scale, window_shift=args.window_shift)
     prefetch = data.Prefetcher(batches, step)
     grid = args.size // 4
     t_start = time.time()
@@ -269,8 +284,18 @@ def main(argv=None):
         share = step / total_steps
         return max(share, wall() / (args.max_minutes * 60)) if args.max_minutes else share
 
+    @torch.no_grad()
+    def update_ema():
+        # Bias towards the live weights early on, so the first steps' random weights do not linger in the average.
+        decay = min(args.ema, (1 + step) / (10 + step))
+        for averaged, current in zip(ema.parameters(), model.parameters()):
+            averaged.mul_(decay).add_(current.detach(), alpha=1 - decay)
+        for averaged, current in zip(ema.buffers(), model.buffers()):
+            averaged.copy_(current)
+
     def checkpoint():
         save_atomic({'model': model.state_dict(), 'optimizer': opt.state_dict(), 'step': step, 'epoch': epoch,
+                     **({'ema': ema.state_dict()} if ema is not None else {}),
                      'best_eer': best_eer, 'wall_seconds': wall(), 'torch_rng': torch.get_rng_state(),
                      'python_rng': random.getstate(), 'args': vars(args), 'size': args.size,
                      'model_name': args.model}, ckpt_path)
@@ -354,6 +379,8 @@ def main(argv=None):
             loss.backward()
             opt.step()
             step += 1
+            if ema is not None:
+                update_ema()
             seen += len(yb)
             sums['ce'] += float(ce)
             sums['ft'] += float(ft)
@@ -379,7 +406,8 @@ def main(argv=None):
             checkpoint()
             last_ckpt = time.time()
             continue
-        scores = predict_live(model, val_crops, contract=contract)
+        judged = ema if ema is not None else model
+        scores = predict_live(judged, val_crops, contract=contract)
         val = pad_metrics(scores, val_rows)
         finished_epoch = step == (epoch + 1) * steps_per_epoch
         epoch += 1
@@ -402,7 +430,7 @@ def main(argv=None):
         os.replace(os.path.join(args.out, 'val-scores.csv.tmp'), os.path.join(args.out, 'val-scores.csv'))
         if eer is not None and eer < best_eer:
             best_eer = eer
-            save_atomic({'model': model.state_dict(), 'epoch': epoch, 'args': vars(args), 'size': args.size,
+            save_atomic({'model': judged.state_dict(), 'epoch': epoch, 'args': vars(args), 'size': args.size,
                          'model_name': args.model, 'val': val}, os.path.join(args.out, 'best.pt'))
         checkpoint()
         last_ckpt = time.time()

@@ -3,6 +3,8 @@
 
   * read_soft_labels puts each training row's logits on its own row, leaves validation rows NaN even when the file
     lists them, and refuses a file that covers under 90% of the training rows;
+  * gate_soft_labels (--soft-gate agree) drops the rows where the teacher's argmax contradicts the hard label and
+    keeps the others unchanged;
   * soft_label_loss is zero when the student's logits equal the teacher's, positive otherwise, ignores the
     synthetic tail of the batch and rows without a soft label, and carries gradient to the student's logits.
 
@@ -18,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import read_soft_labels, soft_label_loss  # noqa: E402
+from train import gate_soft_labels, read_soft_labels, soft_label_loss  # noqa: E402
 
 
 def write_table(path, entries):
@@ -68,7 +70,18 @@ def test_loss():
     assert float(soft_label_loss(torch.zeros(4, 2), soft, idx, 4, 2.0)) == 0.0
 
 
+def test_gate():
+    rows = [{'label': 'live'}, {'label': 'live'}, {'label': 'spoof'}, {'label': 'spoof'}, {'label': 'live'}]
+    table = np.array([[2, -1], [-1, 3], [0, 1], [4, 0], [np.nan, np.nan]], np.float32)
+    gated = gate_soft_labels(table, rows)
+    assert np.array_equal(gated[0], table[0]) and np.array_equal(gated[2], table[2]), gated
+    assert np.all(np.isnan(gated[1])), 'a live row the teacher calls spoof kept its soft label'
+    assert np.all(np.isnan(gated[3])), 'an attack the teacher calls live kept its soft label'
+    assert np.all(np.isnan(gated[4])) and np.isfinite(table[0, 0]), 'gating changed its input or invented a label'
+
+
 if __name__ == '__main__':
     test_table()
+    test_gate()
     test_loss()
     print('OK soft labels')

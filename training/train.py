@@ -88,6 +88,9 @@ def parse_args(argv=None):
                         'crops): + soft-weight x T^2 x KL(its logits/T || student/T) on the real images of a batch')
     p.add_argument('--soft-weight', type=float, default=0.5)
     p.add_argument('--soft-temperature', type=float, default=2.0)
+    p.add_argument('--soft-gate', choices=['none', 'agree'], default='none',
+                   help='agree: keep a soft label only where the teacher\'s argmax matches the hard label, so its '
+                        'mistakes (attacks it calls live in rooms it never saw) are not taught')
     p.add_argument('--base-prepared',
                    help='with --data: a second prepared folder (the corpus) for the --mix-base replay and for '
                         'validation, when --prepared holds only your own captures')
@@ -158,6 +161,23 @@ def read_soft_labels(path: str, rows, train_idx) -> np.ndarray:
     return out
 
 
+def gate_soft_labels(table: np.ndarray, rows) -> np.ndarray:
+    """A copy of table with NaN where the teacher's argmax disagrees with the row's hard label; prints what is kept."""
+    out = table.copy()
+    kept, had = 0, 0
+    for i, r in enumerate(rows):
+        if not np.isfinite(out[i, 0]):
+            continue
+        had += 1
+        says_live = out[i, 0] > out[i, 1]
+        if says_live != (r['label'] == 'live'):
+            out[i] = np.nan
+        else:
+            kept += 1
+    print(f'--soft-gate agree: kept {kept} of {had} soft labels (the teacher agrees with the hard label)', flush=True)
+    return out
+
+
 def soft_label_loss(logits, soft_logits: np.ndarray, idx, n_syn: int, temperature: float):
     """T^2 x KL(teacher/T || student/T), averaged over the batch rows that have a soft label.
 
@@ -202,6 +222,8 @@ def main(argv=None):
     if args.soft_labels and args.data:
         raise SystemExit('--soft-labels works on the corpus training split, not with --data')
     soft_logits = read_soft_labels(args.soft_labels, rows, train_idx) if args.soft_labels else None
+    if soft_logits is not None and args.soft_gate == 'agree':
+        soft_logits = gate_soft_labels(soft_logits, rows)
     base_rows, base_contexts = rows, contexts
     if args.data and args.base_prepared:
         binfo, base_rows, bcrops, base_contexts = data.load_cache(args.base_prepared)

@@ -1,9 +1,9 @@
-import { streamThresholdFor, type Classifier } from './classify/index.js';
+import { checkerFromLoadingParts } from './checker-parts.js';
+import type { Classifier } from './classify/index.js';
 import type { QualityLimits } from './decide/index.js';
-import type { FaceDetector } from './detect/index.js';
 import { AntispoofError } from './errors.js';
 import { decodeImage, type ImageInput } from './image/decode.js';
-import { createFacePipeline, type CheckOptions, type CheckResult, type FacePipeline } from './pipeline.js';
+import type { CheckOptions, CheckResult } from './pipeline.js';
 import { createClassifier, createFaceDetector } from './runtime/node-loaders.js';
 import { createPooledChecker } from './runtime/pooled-checker.js';
 import type { RgbImage } from './types.js';
@@ -74,46 +74,29 @@ export async function createLivenessChecker(options: LivenessCheckerOptions = {}
   if (!Number.isInteger(workers) || workers < 0)
     throw new AntispoofError('INVALID_INPUT', `workers must be an integer >= 0, got ${workers}`);
   if (workers > 0) return createPooledChecker(options, workers);
-  const classifier = await createClassifier({ model: options.model, threads: options.threads });
-  let detector: FaceDetector;
-  try {
-    detector = await createFaceDetector({
+  const core = await checkerFromLoadingParts(
+    createFaceDetector({
       modelFile: options.detectorModel,
       minScore: options.minDetectionScore,
       threads: options.threads,
-    });
-  } catch (error) {
-    await classifier.close();
-    throw error;
-  }
-  let pipeline: FacePipeline;
-  let streamThreshold: number;
-  try {
-    pipeline = createFacePipeline(detector, classifier, options);
-    streamThreshold = streamThresholdFor(classifier.card, options);
-  } catch (error) {
-    await Promise.all([classifier.close(), detector.close()]);
-    throw error;
-  }
-  const { threshold } = pipeline;
-  let closing: Promise<void> | undefined;
+    }),
+    createClassifier({ model: options.model, threads: options.threads }),
+    options,
+  );
 
   return {
-    threshold,
-    streamThreshold,
-    classifier,
+    threshold: core.threshold,
+    streamThreshold: core.streamThreshold,
+    classifier: core.classifier,
     async checkImage(image, checkOptions) {
       checkOptions?.signal?.throwIfAborted();
-      return pipeline.checkImage(image, checkOptions);
+      return core.checkImage(image, checkOptions);
     },
     async check(input, checkOptions) {
       checkOptions?.signal?.throwIfAborted();
       const image = isDecoded(input) ? input : await decodeImage(input, { maxPixels: options.maxPixels });
-      return pipeline.checkImage(image, checkOptions);
+      return core.checkImage(image, checkOptions);
     },
-    close() {
-      closing ??= Promise.all([classifier.close(), detector.close()]).then(() => undefined);
-      return closing;
-    },
+    close: core.close,
   };
 }

@@ -1,14 +1,13 @@
-import { streamThresholdFor } from './classify/card.js';
+import {
+  checkerFromLoadingParts,
+  checkerFromParts,
+  type CheckerCore,
+  type CheckerPartsOptions,
+} from './checker-parts.js';
 import type { Classifier } from './classify/classifier.js';
 import type { FaceDetector } from './detect/detector.js';
 import { FrameReader, type FrameInput } from './image/frame.js';
-import {
-  createFacePipeline,
-  type CheckOptions,
-  type CheckResult,
-  type PipelineOptions,
-  type StageTimings,
-} from './pipeline.js';
+import type { CheckOptions, CheckResult, PipelineOptions, StageTimings } from './pipeline.js';
 import {
   DEFAULT_CARD_FILES,
   DETECTOR_FILE,
@@ -54,26 +53,19 @@ export interface WebLivenessChecker {
 export function livenessCheckerFromParts(
   detector: FaceDetector,
   classifier: Classifier,
-  options: PipelineOptions & { streamThreshold?: number } = {},
+  options: CheckerPartsOptions = {},
   runtime: WebRuntimeInfo | null = null,
 ): WebLivenessChecker {
-  const pipeline = createFacePipeline(detector, classifier, options);
-  const streamThreshold = streamThresholdFor(classifier.card, options);
+  return withFrames(checkerFromParts(detector, classifier, options), runtime);
+}
+
+function withFrames(core: CheckerCore, runtime: WebRuntimeInfo | null): WebLivenessChecker {
   const frames = new FrameReader();
-  let closing: Promise<void> | undefined;
   return {
-    threshold: pipeline.threshold,
-    streamThreshold,
-    classifier,
+    ...core,
     runtime,
-    lastTimings: pipeline.lastTimings,
-    checkImage: pipeline.checkImage,
     async check(input, checkOptions) {
-      return pipeline.checkImage(frames.read(input), checkOptions);
-    },
-    close() {
-      closing ??= Promise.all([classifier.close(), detector.close()]).then(() => undefined);
-      return closing;
+      return core.checkImage(frames.read(input), checkOptions);
     },
   };
 }
@@ -91,19 +83,10 @@ export async function createLivenessChecker(options: WebLivenessCheckerOptions =
       'MODEL_NOT_FOUND',
       `no classifier card in ${models.href} (looked for ${DEFAULT_CARD_FILES.join(', ')}); pass options.card`,
     );
-  const detectorUrl = new URL(options.detectorModel ?? DETECTOR_FILE, models);
-  const [detector, classifier] = await Promise.allSettled([
-    loadDetector(detectorUrl, { minScore: options.minDetectionScore }),
+  const core = await checkerFromLoadingParts(
+    loadDetector(new URL(options.detectorModel ?? DETECTOR_FILE, models), { minScore: options.minDetectionScore }),
     loadClassifier(cardUrl),
-  ]);
-  if (detector.status === 'rejected' || classifier.status === 'rejected') {
-    await Promise.all([detector, classifier].map((part) => (part.status === 'fulfilled' ? part.value.close() : null)));
-    throw detector.status === 'rejected' ? detector.reason : (classifier as PromiseRejectedResult).reason;
-  }
-  try {
-    return livenessCheckerFromParts(detector.value, classifier.value, options, runtime);
-  } catch (error) {
-    await Promise.all([detector.value.close(), classifier.value.close()]);
-    throw error;
-  }
+    options,
+  );
+  return withFrames(core, runtime);
 }

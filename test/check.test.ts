@@ -4,6 +4,7 @@ import { createClassifier } from '../src/index.js';
 import type { FaceDetector } from '../src/detect/index.js';
 import { createLivenessChecker, cropFace, type LivenessChecker } from '../src/index.js';
 import { createFacePipeline } from '../src/pipeline.js';
+import { checkerFromLoadingParts } from '../src/checker-parts.js';
 import { decodeImage } from '../src/image/decode.js';
 import { samplePhoto, solidImage, patternImage, encode } from './helpers/images.js';
 import { TINY_SIZE, writeTinyModel } from './helpers/tiny-model.js';
@@ -137,5 +138,32 @@ describe('checker lifecycle and timings', () => {
     expect(pipeline.lastTimings).toEqual(slowResult.timings);
     expect(pipeline.lastTimings).toBe(lastTimings); // updated in place: the browser page holds this object
     await classifier.close();
+  });
+
+  it('releases whatever did load when the other model or the options fail, and reports the first error', async () => {
+    const closed: string[] = [];
+    const detector: FaceDetector = { detect: async () => [], close: async () => void closed.push('detector') };
+    const loaded = async () => {
+      const classifier = await createClassifier({ model: writeTinyModel().modelFile });
+      const close = classifier.close;
+      return Object.assign(classifier, { close: async () => (closed.push('classifier'), close()) });
+    };
+    const missing = Object.assign(new Error('no such classifier'), { code: 'MODEL_NOT_FOUND' });
+    await expect(checkerFromLoadingParts(Promise.resolve(detector), Promise.reject(missing))).rejects.toBe(missing);
+    expect(closed).toEqual(['detector']);
+    closed.length = 0;
+    await expect(checkerFromLoadingParts(Promise.reject(new Error('bad detector')), loaded())).rejects.toThrow(
+      'bad detector',
+    );
+    expect(closed).toEqual(['classifier']);
+    closed.length = 0;
+    await expect(checkerFromLoadingParts(Promise.resolve(detector), loaded(), { threshold: 2 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(closed.sort()).toEqual(['classifier', 'detector']);
+    closed.length = 0;
+    const core = await checkerFromLoadingParts(Promise.resolve(detector), loaded());
+    await Promise.all([core.close(), core.close()]);
+    expect(closed.sort()).toEqual(['classifier', 'detector']);
   });
 });

@@ -11,6 +11,8 @@ import {
   decodeImage,
   packageModelsDir,
   resolveModel,
+  scoreFaces,
+  viewScales,
 } from '../src/index.js';
 import { ms, summarize, time } from './stats.js';
 
@@ -58,7 +60,11 @@ const stages: Array<[string, () => unknown]> = [
     async () => {
       const decoded = await decodeImage(jpeg);
       const faces = await detector.detect(decoded);
-      await primary.classify(faces.map((f) => cropFace(decoded, f.box, cropOptions)));
+      await scoreFaces(
+        primary,
+        decoded,
+        faces.map((f) => f.box),
+      );
     },
   ],
 ];
@@ -85,11 +91,11 @@ const results: Array<{
 for (const threads of [1, 2]) {
   for (const model of models) {
     const classifier = await createClassifier({ model: model.model, threads });
-    const input = cropFace(image, face.box, {
-      cropScale: classifier.card.crop.scale,
-      size: classifier.card.input.size,
-    });
-    const { median, p95 } = summarize(await time(() => classifier.classify([input]), runs));
+    // One crop per view of the card: the classifier's cost for one face as the product runs it.
+    const inputs = viewScales(classifier.card).map((cropScale) =>
+      cropFace(image, face.box, { cropScale, size: classifier.card.input.size }),
+    );
+    const { median, p95 } = summarize(await time(() => classifier.classify(inputs), runs));
     const sizeKb = statSync(model.modelFile).size / 1024;
     results.push({ label: model.label, upstream: model.upstream, sizeKb, threads, median, p95 });
     await classifier.close();

@@ -18,6 +18,8 @@ export {
   validateModelCard,
   streamThresholdFor,
   cardPathFor,
+  scoreFaces,
+  viewScales,
   type Classifier,
   type ModelCard,
   type StreamThreshold,

@@ -1,5 +1,5 @@
 import type { Classifier } from './classify/classifier.js';
-import { cropFace } from './crop/crop.js';
+import { scoreFaces } from './classify/score-faces.js';
 import {
   DEFAULT_QUALITY_LIMITS,
   measureQuality,
@@ -97,8 +97,6 @@ export function createFacePipeline(
   if (!(threshold >= 0 && threshold <= 1)) throw new AntispoofError('INVALID_INPUT', `threshold must be in [0, 1]`);
   const limits: QualityLimits = { ...DEFAULT_QUALITY_LIMITS, ...options.quality };
   const maxFaces = options.maxFaces ?? 10;
-  const { size } = classifier.card.input;
-  const cropScale = classifier.card.crop.scale;
   const lastTimings: StageTimings = { detectMs: 0, classifyMs: 0 };
 
   async function findFaces(image: RgbImage, checkOptions: CheckOptions): Promise<DetectedFace[]> {
@@ -113,8 +111,11 @@ export function createFacePipeline(
     const start = performance.now();
     const faces = await findFaces(image, checkOptions);
     const detected = performance.now();
-    const crops = faces.map((face) => cropFace(image, face.box, { cropScale, size }));
-    const scores = await classifier.classify(crops);
+    const scores = await scoreFaces(
+      classifier,
+      image,
+      faces.map((face) => face.box),
+    );
     const faceResults = faces.map((face, i): FaceResult => {
       const quality = measureQuality(image, face.box);
       const reasons = retryReasons(quality, limits);

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it, vi } from 'vitest';
 import { acceptsBatches, classifierFromSession } from '../src/classify/classifier.js';
-import { validateModelCard } from '../src/classify/index.js';
+import { scoreFaces, validateModelCard, viewScales } from '../src/classify/index.js';
+import { cropFace } from '../src/crop/index.js';
+import type { RgbImage } from '../src/types.js';
 import { createClassifier, readModelCard } from '../src/index.js';
 import type { InferenceSessionLike } from '../src/runtime/inference-session.js';
 import { AntispoofError } from '../src/errors.js';
-import { solidImage } from './helpers/images.js';
+import { patternImage, solidImage } from './helpers/images.js';
 import { TINY_SIZE, tinyLiveProbability, writeTinyModel } from './helpers/tiny-model.js';
 
 describe('classifier', () => {
@@ -198,5 +200,55 @@ describe('model card threshold.stream', () => {
       code: 'MODEL_CARD_INVALID',
       message: expect.stringContaining('"threshold.stream.live" must be a number in [0, 1]'),
     });
+  });
+});
+
+describe('model card crop.views (test-time views)', () => {
+  const withViews = (views: unknown) => {
+    const { cardFile } = writeTinyModel();
+    const raw = JSON.parse(readFileSync(cardFile, 'utf8')) as { crop: Record<string, unknown> };
+    return { ...raw, crop: { ...raw.crop, views } };
+  };
+
+  it('is optional: one view at crop.scale; else one crop scale per factor', () => {
+    const { cardFile } = writeTinyModel();
+    const plain = validateModelCard(JSON.parse(readFileSync(cardFile, 'utf8')), cardFile);
+    expect(viewScales(plain)).toEqual([1.5]);
+    expect(viewScales(validateModelCard(withViews([0.88, 1.12]), 'c.json'))).toEqual([1.5 * 0.88, 1.5 * 1.12]);
+  });
+
+  it('is rejected with a message naming the field when not 1-8 sane factors', () => {
+    for (const views of [[], 'wide', [0.88, '1.12'], [0.4], [2.5], [0.6], new Array(9).fill(1), [Number.NaN]]) {
+      // 0.6 x crop.scale 1.5 = 0.9: a crop smaller than the face box.
+      expect(() => validateModelCard(withViews(views), 'c.json')).toThrow(/model card c\.json: "crop\.views"/);
+    }
+  });
+
+  it('scores a face as the mean P(live) of its view crops, all in one classifier call', async () => {
+    const { modelFile } = writeTinyModel({ cardOverrides: { crop: { scale: 1.5, views: [0.8, 1.25] } } });
+    const classifier = await createClassifier({ model: modelFile });
+    const calls: number[] = [];
+    const classify = classifier.classify.bind(classifier);
+    const counted = {
+      ...classifier,
+      classify: async (crops: readonly RgbImage[]) => (calls.push(crops.length), classify(crops)),
+    };
+    // Red inside a 40 px square, blue around it: the tighter view holds more red, so the views disagree.
+    const inside = (x: number, y: number) => Math.abs(x - 100) < 20 && Math.abs(y - 100) < 20;
+    const image = patternImage(200, 200, (x, y, c) => (c === (inside(x, y) ? 0 : 2) ? 255 : 0));
+    const boxes = [
+      { x: 80, y: 80, width: 40, height: 40 },
+      { x: 70, y: 70, width: 60, height: 60 },
+    ];
+    const scores = await scoreFaces(counted, image, boxes);
+    expect(calls).toEqual([4]);
+    for (const [i, box] of boxes.entries()) {
+      const [tight, wide] = await classify(
+        [1.2, 1.875].map((cropScale) => cropFace(image, box, { cropScale, size: TINY_SIZE })),
+      );
+      expect(tight).not.toBeCloseTo(wide!, 3);
+      expect(scores[i]).toBeCloseTo((tight! + wide!) / 2, 6);
+    }
+    await classifier.close();
   });
 });

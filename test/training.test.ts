@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
  * - training/test_resume.py (issue "Hostile input and faults") builds a tiny synthetic prepared folder, SIGKILLs
  *   train.py at seeded random points and once while an epoch is being validated, resumes it each time and checks the
  *   checkpoint, log.jsonl and leftovers;
- * - training/test_soft_labels.py checks the offline-distillation table and loss (`train.py --soft-labels`);
+ * - training/test_soft_labels.py checks the offline-distillation table, its gate and loss (`train.py --soft-labels`,
+ *   `--soft-gate agree`);
  * - training/test_scene.py checks the scene-level synthetic attacks (scene.py) and their batches;
  * - training/test_mixstyle.py checks MixStyle (`train.py --mixstyle`): identity at export, mixing in training.
  * - training/test_preprocess.py checks the input contract (preprocess.py) and that the training window at scale 1 and
- *   shift 0 is the inference crop of `antispoof prepare` (needs dist/: npm run build).
+ *   shift 0 is the inference crop of `antispoof prepare`, and each test-time view (`export.py --views`) the crop at
+ *   its scale (needs dist/: npm run build).
  */
 const ROOT = join(import.meta.dirname, '..');
 /** The training virtual environment's python; ANTISPOOF_TRAINING_PYTHON names another (one with torch elsewhere). */
@@ -82,7 +84,7 @@ describe('training scripts', () => {
     expect(code, `training/test_mixstyle.py failed:\n${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^OK mixstyle$/m);
   }, 90_000);
-  it('preprocess: one input contract from the card, and the scale-1 training window is the inference crop', async () => {
+  it('preprocess: one input contract from the card; the scale-1 training window and the test-time views are the inference crops', async () => {
     const { code, stdout, stderr } = await runScript('test_preprocess.py', 120_000);
     expect(code, `training/test_preprocess.py failed:\n${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/^OK preprocess$/m);

@@ -26,6 +26,11 @@ def random_window(context: np.ndarray, size: int, rng: np.random.Generator, scal
     return np.asarray(img.resize((size, size), Image.BILINEAR, box=(x0, y0, x0 + side, y0 + side), reducing_gap=None))
 
 
+def centred_window(context: np.ndarray, size: int, factor: float) -> np.ndarray:
+    """The inference crop's window scaled by factor about the face centre (a model card's `crop.views`)."""
+    return random_window(context, size, np.random.default_rng(0), (factor, factor), 0.0)
+
+
 WINDOW_SCALE = (0.88, 1.12)
 WINDOW_SHIFT = 0.06
 

@@ -21,7 +21,8 @@ import splits  # noqa: E402
 from export import choose_threshold  # noqa: E402
 
 
-def live_scores(model_path: str, crops: np.ndarray) -> np.ndarray:
+def live_scores(model_path: str, crops: np.ndarray, contexts: np.ndarray) -> np.ndarray:
+    """P(live) per crop as the product scores it: the mean over the card's crop.views, if it has any."""
     with open(os.path.splitext(model_path)[0] + '.json') as f:
         card = json.load(f)
     contract = preprocess.from_card(card)
@@ -29,13 +30,18 @@ def live_scores(model_path: str, crops: np.ndarray) -> np.ndarray:
         raise SystemExit(f'{model_path} takes {contract.size} px, the prepared crops are {crops.shape[1]} px')
     session = ort.InferenceSession(model_path, providers=['CPUExecutionProvider'])
     live = card['output']['labels'].index('live')
-    out = []
-    for start in range(0, len(crops), 256):
-        x = preprocess.to_input(crops[start:start + 256], contract)
-        logits = session.run([card['output']['name']], {contract.name: x})[0]
-        e = np.exp(logits - logits.max(1, keepdims=True))
-        out.append(e[:, live] / e.sum(1))
-    return np.concatenate(out), card['threshold']['live']
+
+    def one_view(view: np.ndarray) -> np.ndarray:
+        out = []
+        for start in range(0, len(view), 256):
+            x = preprocess.to_input(view[start:start + 256], contract)
+            logits = session.run([card['output']['name']], {contract.name: x})[0]
+            e = np.exp(logits - logits.max(1, keepdims=True))
+            out.append(e[:, live] / e.sum(1))
+        return np.concatenate(out)
+
+    views = data.view_crops(crops, contexts, card['crop'].get('views', [1.0]))
+    return np.mean([one_view(v) for v in views], axis=0), card['threshold']['live']
 
 
 def summary(rows, scores, threshold):
@@ -58,13 +64,13 @@ def main() -> None:
     parser.add_argument('--write-measured', action='store_true',
                         help="rewrite each model card's threshold.measured with the rates measured here")
     args = parser.parse_args()
-    _, rows, crops, _ = data.load_cache(args.prepared)
+    _, rows, crops, contexts = data.load_cache(args.prepared)
     _, val_idx = data.split_indices(rows)
     val_rows = [rows[i] for i in val_idx]
     val_crops = np.asarray(crops[val_idx])
     results = {}
     for model in args.models:
-        scores, threshold = live_scores(model, val_crops)
+        scores, threshold = live_scores(model, val_crops, np.asarray(contexts[val_idx]))
         results[model] = scores
         if args.rethreshold:
             labels = np.array([r['label'] for r in val_rows])

@@ -67,6 +67,21 @@ def load_cache(prepared: str):
     return info, rows, crops, contexts
 
 
+def view_crops(crops: np.ndarray, contexts: np.ndarray, views) -> list:
+    """One (n,S,S,3) array per test-time view factor (model card `crop.views`): factor 1 is the prepared inference
+    crop itself, others the centred window of the context crop scaled by the factor (at most 1.25, the context)."""
+    size = crops.shape[1]
+    out = []
+    for factor in views:
+        if factor == 1:
+            out.append(np.asarray(crops))
+        elif not 0.5 <= factor <= 1.25:
+            raise SystemExit(f'view factor {factor}: the prepared context crop holds factors 0.5-1.25 only')
+        else:
+            out.append(np.stack([augment.centred_window(c, size, factor) for c in contexts]))
+    return out
+
+
 def _source_weight(count: int) -> float:
     # Between uniform and proportional: a 31-image webcam set is not shown as often as 5,000 web photos
     # (it would be memorised), but far more often than its share.

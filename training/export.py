@@ -95,6 +95,9 @@ def main(argv=None):
     p.add_argument('--max-apcer', type=float, default=0.05)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--version', default='1.0.0', help="the card's model version")
+    p.add_argument('--views', type=float, nargs='+',
+                   help="test-time views for the card's crop.views (e.g. 0.88 1.12): P(live) is the mean over crops "
+                        'at crop.scale x each factor; the threshold is then chosen on those mean scores')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -114,7 +117,7 @@ def main(argv=None):
     if mb >= 2.5:
         raise SystemExit('model file is not under 2.5 MB')
 
-    info, rows, crops, _ = data.load_cache(args.prepared)
+    info, rows, crops, contexts = data.load_cache(args.prepared)
     if info['size'] != size:
         raise SystemExit(f'checkpoint is {size} px, {args.prepared} is {info["size"]} px')
     _, val_idx = data.split_indices(rows)
@@ -147,7 +150,9 @@ def main(argv=None):
                    'logits': fixture_logits.astype(float).round(6).tolist()}, f, indent=1)
     print('wrote', args.fixture)
 
-    scores = predict_live(model, val_crops, contract=contract)
+    views = args.views or [1.0]
+    scores = np.mean([predict_live(model, v, contract=contract)
+                      for v in data.view_crops(val_crops, np.asarray(contexts[val_idx]), views)], axis=0)
     labels = np.array([r['label'] for r in val_rows])
     threshold = choose_threshold(scores, labels, args.max_apcer)
     at = pad_metrics(scores, val_rows, threshold)
@@ -165,7 +170,7 @@ def main(argv=None):
         'name': 'antispoof-v1', 'version': args.version, 'file': os.path.basename(args.out),
         'input': contract.card_input(),
         'output': {'name': 'logits', 'labels': list(LABELS)},
-        'crop': contract.card_crop(),
+        'crop': {**contract.card_crop(), **({'views': views} if args.views else {})},
         'threshold': {'live': threshold, 'measured': {
             'split': splits.validation_text(),
             'rule': f'lowest threshold with pooled APCER <= {args.max_apcer}',

@@ -8,7 +8,8 @@
     on [0,1] float batches, so training batches and the exported card did not change with the contract;
   * the training window at scale 1 and shift 0 (augment.random_window(context, 80, rng, train=False)) matches the
     inference crop of the same image: both from the product's `antispoof prepare --size 80` over three npm sample
-    photos (node_modules/@vladmandic/face-api/demo/sample{1,2,3}.jpg; never corpus images).
+    photos (node_modules/@vladmandic/face-api/demo/sample{1,2,3}.jpg; never corpus images); likewise the test-time
+    views (data.view_crops, factors 0.88 and 1.12) match the product's crops at crop scale 1.5 x the factor.
 
 Tolerance of the window test, per image: mean |window - crop| < 2.5 8-bit levels and max <= 48. Measured (80 px):
 mean 0.70 / 1.51 / 0.17, max 13 / 25 / 4. The two are not the same pixels by construction: the crop resamples the
@@ -18,7 +19,10 @@ px off the centre of the 1.875x one and its side differs by up to ~0.2%), and a 
 255-level edge moves a pixel by 25-50 levels. Placing the window from the face box exactly (squareAround in Python)
 lowers the measured mean only to 0.61 / 1.07 / 0.17 (max 11 / 15 / 2): the rest is the two resamplings. The test
 also checks that scale 1 / shift 0 beats the window moved by 1 px or scaled by 3%: the contract's window is the
-crop's, not merely close to it.
+crop's, not merely close to it. The test-time views (factors 0.88 and 1.12) measured mean 1.2-2.5, max 26-44 against
+the product's crops at crop scale 1.32 / 1.68: those squares snap to whole pixels on their own, up to half a pixel off
+the centre of the 1.5x square the context was cut around, so their tolerance is mean < 3.5 (and a window 3% off in
+scale must do worse).
 
   training/.venv/bin/python training/test_preprocess.py
 
@@ -39,10 +43,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import augment  # noqa: E402
+import data  # noqa: E402
 import preprocess  # noqa: E402
 
 SAMPLES = os.path.join(ROOT, 'node_modules', '@vladmandic', 'face-api', 'demo')
 MEAN_TOLERANCE, MAX_TOLERANCE = 2.5, 48
+VIEW_MEAN_TOLERANCE = 3.5
 
 CARD = {'input': {'name': 'pixels', 'size': 2, 'layout': 'NCHW', 'channelOrder': 'BGR', 'scale': 1 / 127.5,
                   'mean': [1.0, 0.5, 0.0], 'std': [0.5, 2.0, 1.0]},
@@ -93,33 +99,43 @@ def test_default():
     assert np.array_equal(preprocess.from_unit(batch, c), batch), 'default from_unit is not the identity'
 
 
+def _prepare(names, out, crop_scale=None):
+    """`antispoof prepare --size 80` of npm sample photos into out; returns (rows, info)."""
+    manifest = out + '.csv'
+    with open(manifest, 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['path', 'label', 'attack', 'subject', 'source', 'framing', 'width', 'height'])
+        for i, name in enumerate(names):
+            width, height = Image.open(os.path.join(SAMPLES, name)).size
+            w.writerow([name, 'live', 'none', f'npm-{i}', 'npm-sample', 'context2x', width, height])
+    extra = ['--crop-scale', str(crop_scale)] if crop_scale else []
+    run = subprocess.run(['node', os.path.join(ROOT, 'bin', 'antispoof.js'), 'prepare', manifest, '--root',
+                          SAMPLES, '--out', out, '--size', '80', '--concurrency', '1', *extra],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    with open(os.path.join(out, 'prepared.csv'), newline='') as f:
+        rows = [r for r in csv.DictReader(f)]
+    assert [r['status'] for r in rows] == ['ok'] * len(names), rows
+    with open(os.path.join(out, 'prepare.json')) as f:
+        return rows, json.load(f)
+
+
+def _read(out, path):
+    return np.asarray(Image.open(os.path.join(out, path)).convert('RGB'))
+
+
 def test_window_is_the_crop():
     if not os.path.exists(os.path.join(ROOT, 'dist', 'src', 'cli', 'main.js')):
         print('SKIP window vs crop: dist/ is not built (npm run build)')
         return
     names = [f'sample{i}.jpg' for i in (1, 2, 3)]
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = os.path.join(tmp, 'manifest.csv')
-        with open(manifest, 'w', newline='') as f:
-            w = csv.writer(f)
-            w.writerow(['path', 'label', 'attack', 'subject', 'source', 'framing', 'width', 'height'])
-            for i, name in enumerate(names):
-                width, height = Image.open(os.path.join(SAMPLES, name)).size
-                w.writerow([name, 'live', 'none', f'npm-{i}', 'npm-sample', 'context2x', width, height])
         out = os.path.join(tmp, 'prepared')
-        run = subprocess.run(['node', os.path.join(ROOT, 'bin', 'antispoof.js'), 'prepare', manifest, '--root',
-                              SAMPLES, '--out', out, '--size', '80', '--concurrency', '1'],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stdout + run.stderr
-        with open(os.path.join(out, 'prepared.csv'), newline='') as f:
-            rows = [r for r in csv.DictReader(f)]
-        assert [r['status'] for r in rows] == ['ok'] * 3, rows
-        with open(os.path.join(out, 'prepare.json')) as f:
-            info = json.load(f)
+        rows, info = _prepare(names, out)
         assert (info['size'], info['contextSize']) == (80, round(1.25 * 80)), info
         for r in rows:
-            crop = np.asarray(Image.open(os.path.join(out, r['crop'])).convert('RGB')).astype(int)
-            context = np.asarray(Image.open(os.path.join(out, r['context'])).convert('RGB'))
+            crop = _read(out, r['crop']).astype(int)
+            context = _read(out, r['context'])
             window = augment.random_window(context, 80, np.random.default_rng(0), train=False).astype(int)
             diff = np.abs(window - crop)
             print(f'{r["path"]}: window vs crop mean |diff| {diff.mean():.2f} levels, max {diff.max()}')
@@ -128,6 +144,22 @@ def test_window_is_the_crop():
             for sc, sh in ((1.03, 0.0), (0.97, 0.0), (1.0, 1.0)):
                 moved = _window(context, 80, sc, sh).astype(int)
                 assert np.abs(moved - crop).mean() > diff.mean(), (r['path'], sc, sh)
+        # Test-time views (card crop.views, export.py --views): the view of factor f is the product's crop at
+        # crop.scale x f, so export's threshold is chosen on the scores the product will compute.
+        contexts = np.stack([_read(out, r['context']) for r in rows])
+        crops = np.stack([_read(out, r['crop']) for r in rows])
+        for factor in (0.88, 1.12):
+            scaled = os.path.join(tmp, f'prepared-{factor}')
+            scaled_rows, _ = _prepare(names, scaled, crop_scale=1.5 * factor)
+            view = data.view_crops(crops, contexts, [1.0, factor])
+            assert view[0] is crops or np.array_equal(view[0], crops)
+            for i, r in enumerate(scaled_rows):
+                diff = np.abs(view[1][i].astype(int) - _read(scaled, r['crop']).astype(int))
+                print(f'{r["path"]}: view {factor} vs crop at scale {1.5 * factor:.2f} mean |diff| '
+                      f'{diff.mean():.2f} levels, max {diff.max()}')
+                assert diff.mean() < VIEW_MEAN_TOLERANCE and diff.max() <= MAX_TOLERANCE, (r['path'], factor, diff.mean())
+                off = _window(contexts[i], 80, factor * 1.03, 0.0).astype(int)
+                assert np.abs(off - _read(scaled, r['crop']).astype(int)).mean() > diff.mean(), (r['path'], factor)
 
 
 def _window(context, size, scale, shift_px):
@@ -141,9 +173,6 @@ def _window(context, size, scale, shift_px):
 def test_window_scale_range():
     """train.py --window-scale LO HI reaches the batches: a context whose pixels encode their distance from the centre
     shows the window's side in its corner pixels, and every window of a batch lies within the asked range."""
-    import augment
-    import data
-
     size, c = 80, 100  # the prepared context is round(1.25 size)
     ys, xs = np.mgrid[0:c, 0:c].astype(np.float64) + 0.5 - c / 2
     radius = np.maximum(np.abs(xs), np.abs(ys))  # Chebyshev distance: a square window's edge has one value

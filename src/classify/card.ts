@@ -29,6 +29,11 @@ export interface ModelCard {
   crop: {
     /** Square side = scale x the longer side of the face box. */
     scale: number;
+    /**
+     * Test-time views: the face is also cropped at scale x each factor (about the box's centre) and P(live) is the
+     * mean over the views, so a box drawn a little larger or smaller moves the score less. Absent: one view, [1].
+     */
+    views?: number[];
   };
   threshold: {
     /** Verdict is live when P(live) >= live. */
@@ -88,10 +93,26 @@ export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
     fail(cardFile, '"output.labels" must be an array containing "live"');
   if (!card.crop || !isFiniteNumber(card.crop.scale) || card.crop.scale < 1 || card.crop.scale > 4)
     fail(cardFile, '"crop.scale" must be a number in [1, 4]');
+  if (card.crop.views !== undefined) validateViews(card.crop.views, card.crop.scale, cardFile);
   if (!card.threshold || !isFiniteNumber(card.threshold.live) || card.threshold.live < 0 || card.threshold.live > 1)
     fail(cardFile, '"threshold.live" must be a number in [0, 1]');
   if (card.threshold.stream !== undefined) validateStreamThreshold(card.threshold.stream, cardFile);
   return { version: '0', ...card } as ModelCard;
+}
+
+export const MAX_VIEWS = 8;
+
+function validateViews(views: unknown, scale: number, cardFile: string): void {
+  if (!Array.isArray(views) || views.length < 1 || views.length > MAX_VIEWS)
+    fail(cardFile, `"crop.views" must be an array of 1 to ${MAX_VIEWS} scale factors (or be left out: one view)`);
+  for (const factor of views)
+    if (!isFiniteNumber(factor) || factor * scale < 1 || factor * scale > 4 || factor < 0.5 || factor > 2)
+      fail(cardFile, `"crop.views" factors must be numbers in [0.5, 2] with crop.scale x factor in [1, 4]`);
+}
+
+/** The crop scale of each view the card asks for (one, crop.scale, without views). */
+export function viewScales(card: ModelCard): number[] {
+  return (card.crop.views ?? [1]).map((factor) => card.crop.scale * factor);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,2 +1,10 @@
 export { acceptsBatches, classifierFromSession, type Classifier } from './classifier.js';
-export { validateModelCard, cardPathFor, streamThresholdFor, type ModelCard, type StreamThreshold } from './card.js';
+export {
+  validateModelCard,
+  cardPathFor,
+  streamThresholdFor,
+  viewScales,
+  type ModelCard,
+  type StreamThreshold,
+} from './card.js';
+export { scoreFaces } from './score-faces.js';

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import type { Classifier } from '../classify/index.js';
-import { cropFace } from '../crop/index.js';
+import { scoreFaces, type Classifier } from '../classify/index.js';
 import type { ManifestEntry } from '../data/manifest.js';
 import { forEachLimited } from '../data/pool.js';
 import type { FaceDetector } from '../detect/index.js';
@@ -62,10 +61,7 @@ export async function scoreManifest(entries: readonly ManifestEntry[], options: 
         const scores: number[] = [];
         const scaledScores: number[][] = scales.map(() => []);
         for (const classifier of options.classifiers) {
-          const { crop, input } = classifier.card;
-          const [score, ...scaled] = await classifier.classify(
-            boxes.map((b) => cropFace(image, b, { cropScale: crop.scale, size: input.size })),
-          );
+          const [score, ...scaled] = await scoreFaces(classifier, image, boxes);
           scores.push(score!);
           scaled.forEach((value, s) => scaledScores[s]!.push(value));
         }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachLimited } from '../pool.js';
 import {
+  adapterResult,
   type AdapterOptions,
   type AdapterResult,
   type AdapterRow,
@@ -259,8 +260,7 @@ async function build(options: AdapterOptions): Promise<AdapterResult> {
     notes.push(listed(unlabelled.length, 'images are not in the label files: attack unknown', unlabelled.sort()));
   if (unmatched.length)
     notes.push(listed(unmatched.length, 'labelled images were not found (incomplete download?)', unmatched.sort()));
-  if (unreadable.length) notes.push(listed(unreadable.length, 'unreadable images skipped', unreadable.sort()));
-  return { rows: rows.filter((row): row is AdapterRow => row !== undefined), base: root, notes };
+  return adapterResult(rows, root, notes, unreadable);
 }
 
 export const celebaSpoofAdapter: DatasetAdapter = {

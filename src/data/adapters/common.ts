@@ -151,3 +151,17 @@ export function listed(count: number, what: string, examples: string[], shown = 
   const more = examples.length > shown ? `, ... ${examples.length - shown} more` : '';
   return `${count} ${what}${examples.length ? ` (${examples.slice(0, shown).join(', ')}${more})` : ''}`;
 }
+
+/**
+ * An adapter's result from rows indexed like its images (undefined where an image was skipped), with a note for the
+ * unreadable ones last.
+ */
+export function adapterResult(
+  rows: ReadonlyArray<AdapterRow | undefined>,
+  base: string,
+  notes: string[],
+  unreadable: string[],
+): AdapterResult {
+  if (unreadable.length) notes.push(listed(unreadable.length, 'unreadable images skipped', unreadable.sort()));
+  return { rows: rows.filter((row): row is AdapterRow => row !== undefined), base, notes };
+}

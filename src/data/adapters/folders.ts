@@ -1,6 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import { forEachLimited } from '../pool.js';
 import {
+  adapterResult,
   type AdapterOptions,
   type AdapterResult,
   type AdapterRow,
@@ -91,8 +92,7 @@ async function build(options: AdapterOptions): Promise<AdapterResult> {
       options.onProgress?.(++done, images.length);
     },
   );
-  if (unreadable.length) notes.push(listed(unreadable.length, 'unreadable images skipped', unreadable.sort()));
-  return { rows: rows.filter((row): row is AdapterRow => row !== undefined), base: root, notes };
+  return adapterResult(rows, root, notes, unreadable);
 }
 
 export const foldersAdapter: DatasetAdapter = {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachLimited } from '../pool.js';
 import {
+  adapterResult,
   type AdapterOptions,
   type AdapterResult,
   type AdapterRow,
@@ -134,8 +135,7 @@ async function build(options: AdapterOptions): Promise<AdapterResult> {
   if (unlisted.length)
     notes.push(listed(unlisted.length, 'images are in no split file: split left empty', unlisted.sort()));
   if (missing.length) notes.push(listed(missing.length, 'listed images were not found', missing));
-  if (unreadable.length) notes.push(listed(unreadable.length, 'unreadable images skipped', unreadable.sort()));
-  return { rows: rows.filter((row): row is AdapterRow => row !== undefined), base: root, notes };
+  return adapterResult(rows, root, notes, unreadable);
 }
 
 export const nuaaAdapter: DatasetAdapter = {

@@ -1,8 +1,8 @@
 // Median latency per stage for one 640x480 photo, 1 thread, then the classifier alone for every model found:
 // ours (INT8, FP32) and the upstream reference (../shared/reference) side by side, with ratios ours/upstream.
-// Usage: npm run build && node dist/bench/pipeline.js [--runs 200]
+// Usage: npm run build && node dist/bench/pipeline.js [--runs 200] [--model candidate.json ...]
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import {
   createClassifier,
@@ -26,6 +26,11 @@ const candidates: Array<{ label: string; model: string; upstream: boolean }> = [
   { label: 'upstream int8', model: join(repo, 'bench/baselines/face-antispoof-onnx.int8.json'), upstream: true },
   { label: 'upstream fp32', model: join(repo, 'bench/baselines/face-antispoof-onnx.fp32.json'), upstream: true },
 ];
+// --model FILE (repeatable): also time a candidate's classifier (e.g. a card with test-time views) beside them.
+process.argv.forEach((arg, i) => {
+  const file = process.argv[i + 1];
+  if (arg === '--model' && file) candidates.push({ label: basename(file), model: resolve(file), upstream: false });
+});
 const models = [];
 for (const candidate of candidates) {
   try {

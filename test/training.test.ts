@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  * - training/test_mixstyle.py checks MixStyle (`train.py --mixstyle`): identity at export, mixing in training.
  * - training/test_preprocess.py checks the input contract (preprocess.py) and that the training window at scale 1 and
  *   shift 0 is the inference crop of `antispoof prepare`, and each test-time view (`export.py --views`) the crop at
- *   its scale (needs dist/: npm run build).
+ *   its scale (needs dist/: npm run build), and the tight-crop framing (`train.py --tight-share`).
  */
 const ROOT = join(import.meta.dirname, '..');
 /** The training virtual environment's python; ANTISPOOF_TRAINING_PYTHON names another (one with torch elsewhere). */

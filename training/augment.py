@@ -31,14 +31,32 @@ def centred_window(context: np.ndarray, size: int, factor: float) -> np.ndarray:
     return random_window(context, size, np.random.default_rng(0), (factor, factor), 0.0)
 
 
+def tight_frame(context: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """The face as a tight-crop source shows it: only the face box (0.9-1.1x) is image, resized to the face's share
+    of the crop (size / 1.5), and the rest of the crop is its reflect-101 padding, as the product's crop pads an
+    image that is all face. The context crop is 1.875x the face box."""
+    c = context.shape[0]
+    side = c / 1.875 * rng.uniform(0.9, 1.1)
+    x0 = (c - side) / 2
+    face = round(size / 1.5)
+    img = Image.fromarray(context).resize((face, face), Image.BILINEAR, box=(x0, x0, x0 + side, x0 + side),
+                                          reducing_gap=None)
+    before = (size - face) // 2
+    pad = ((before, size - face - before), (before, size - face - before), (0, 0))
+    return np.pad(np.asarray(img), pad, mode='reflect')  # numpy 'reflect' repeats no edge pixel: reflect-101
+
+
 WINDOW_SCALE = (0.88, 1.12)
 WINDOW_SHIFT = 0.06
 
 
 def geometric(contexts: np.ndarray, size: int, rng: np.random.Generator, scale=WINDOW_SCALE,
-              shift=WINDOW_SHIFT) -> np.ndarray:
-    """(B,C,C,3) uint8 contexts -> (B,size,size,3) uint8 with random window and horizontal flip."""
-    out = np.stack([random_window(c, size, rng, scale, shift) for c in contexts])
+              shift=WINDOW_SHIFT, tight_share: float = 0.0) -> np.ndarray:
+    """(B,C,C,3) uint8 contexts -> (B,size,size,3) uint8 with random window (a tight_frame for a tight_share of
+    them) and horizontal flip."""
+    tight = rng.random(len(contexts)) < tight_share if tight_share > 0 else np.zeros(len(contexts), bool)
+    out = np.stack([tight_frame(c, size, rng) if t else random_window(c, size, rng, scale, shift)
+                    for c, t in zip(contexts, tight)])
     flip = rng.random(len(out)) < 0.5
     out[flip] = out[flip, :, ::-1]
     return out

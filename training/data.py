@@ -97,8 +97,9 @@ class BalancedBatches:
 
     def __init__(self, rows, contexts, train_idx, size: int, batch: int, seed: int, synthetic_share: float = 0.35,
                  synthetic_web: float = 0.8, scene_share: float = 0.0, window_scale=augment.WINDOW_SCALE,
-                 window_shift: float = augment.WINDOW_SHIFT):
+                 window_shift: float = augment.WINDOW_SHIFT, tight_share: float = 0.0):
         self.contexts, self.size, self.batch, self.seed = contexts, size, batch, seed
+        self.tight_share = tight_share
         self.window_scale, self.window_shift = tuple(window_scale), window_shift
         self.synthetic_share, self.synthetic_web, self.scene_share = synthetic_share, synthetic_web, scene_share
         groups = {}
@@ -143,7 +144,7 @@ class BalancedBatches:
             room = np.asarray(self.contexts[rng.choice(self.rooms)]).astype(np.float32) / 255
             made, _ = scene.scene_attack(contexts[j].astype(np.float32) / 255, room, rng)
             contexts[j] = synthetic.to_uint8(made)
-        windows = augment.geometric(contexts, self.size, rng, self.window_scale, self.window_shift)
+        windows = augment.geometric(contexts, self.size, rng, self.window_scale, self.window_shift, self.tight_share)
         synth = np.arange(self.batch - n_syn, self.batch - n_scene)
         if len(synth):
             f = windows[synth].astype(np.float32) / 255

@@ -195,9 +195,31 @@ def test_window_scale_range():
     assert wide.mean() > narrow.mean() + 0.4 * base * 0.45, (narrow, wide)
 
 
+def test_tight_frame():
+    """train.py --tight-share: the face box fills the middle size/1.5 of the window and the rest is its reflect-101
+    padding; share 0 leaves geometric() as it was, share 1 frames every face so."""
+    size, c = 80, 100
+    rng = np.random.default_rng(0)
+    context = rng.integers(0, 256, (c, c, 3), dtype=np.uint8)
+    out = augment.tight_frame(context, size, np.random.default_rng(1))
+    face, before = round(size / 1.5), (size - round(size / 1.5)) // 2
+    assert out.shape == (size, size, 3) and out.dtype == np.uint8
+    assert np.array_equal(out[before - 1], out[before + 1]), 'row above the face is not reflect-101'
+    assert np.array_equal(out[:, before - 3], out[:, before + 3]), 'column left of the face is not reflect-101'
+    contexts = np.stack([context] * 6)
+    plain = augment.geometric(contexts, size, np.random.default_rng(2))
+    again = augment.geometric(contexts, size, np.random.default_rng(2), tight_share=0.0)
+    assert np.array_equal(plain, again), 'tight_share 0 changed the windows'
+    every = augment.geometric(contexts, size, np.random.default_rng(2), tight_share=1.0)
+    for w in every:
+        w = w if np.array_equal(w[:, before - 3], w[:, before + 3]) else w[:, ::-1]  # geometric may flip
+        assert np.array_equal(w[:, before - 3], w[:, before + 3]), 'a tight_share 1 window is not padded'
+
+
 if __name__ == '__main__':
     test_to_input()
     test_default()
     test_window_is_the_crop()
     test_window_scale_range()
+    test_tight_frame()
     print('OK preprocess')

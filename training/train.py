@@ -52,6 +52,9 @@ def parse_args(argv=None):
     p.add_argument('--scene-share', type=float, default=0.0,
                    help='share of the synthetic attacks that are scene-level (scene.py: a phone, screen, print or ID '
                         'card in front of a room, bezel/edge/fingers in view) instead of texture-level')
+    p.add_argument('--tight-share', type=float, default=0.0,
+                   help='share of training faces framed as tight-crop sources show them: the face box only, '
+                        'reflect-101 padded to the crop (augment.tight_frame)')
     p.add_argument('--window-scale', type=float, nargs=2, default=list(augment.WINDOW_SCALE), metavar=('LO', 'HI'),
                    help='range of the training window side relative to the inference crop; a user\'s detector '
                         'draws other boxes than ours (above ~1.25 the window is clipped to the context crop)')
@@ -294,7 +297,8 @@ def main(argv=None):
     else:
         batches = data.BalancedBatches(rows, contexts, train_idx, args.size, args.batch, args.seed,
                                        args.synthetic_share, scene_share=args.scene_share,
-                                       window_scale=args.window_scale, window_shift=args.window_shift)
+                                       window_scale=args.window_scale, window_shift=args.window_shift,
+                                       tight_share=args.tight_share)
     prefetch = data.Prefetcher(batches, step)
     grid = args.size // 4
     t_start = time.time()

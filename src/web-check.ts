@@ -7,7 +7,7 @@ import {
 import type { Classifier } from './classify/classifier.js';
 import type { FaceDetector } from './detect/detector.js';
 import { FrameReader, type FrameInput } from './image/frame.js';
-import type { CheckOptions, CheckResult, PipelineOptions, StageTimings } from './pipeline.js';
+import type { CheckOptions, CheckResult, PipelineOptions } from './pipeline.js';
 import {
   DEFAULT_CARD_FILES,
   DETECTOR_FILE,
@@ -17,7 +17,6 @@ import {
 } from './runtime/web-models.js';
 import { configureRuntime, pageUrl, type WebRuntimeInfo, type WebRuntimeOptions } from './runtime/web-session.js';
 import { AntispoofError } from './errors.js';
-import type { RgbImage } from './types.js';
 
 export interface WebLivenessCheckerOptions extends PipelineOptions {
   /** Folder (URL) holding the detector and the classifier cards and models; default `models/` of the page. */
@@ -35,18 +34,10 @@ export interface WebLivenessCheckerOptions extends PipelineOptions {
 }
 
 /** The browser's LivenessChecker: the same pipeline as Node's, on frames a canvas can draw. */
-export interface WebLivenessChecker {
-  readonly threshold: number;
-  readonly streamThreshold: number;
-  readonly classifier: Classifier;
+export interface WebLivenessChecker extends CheckerCore {
   /** How onnxruntime-web was set up; null when the checker was built from parts. */
   readonly runtime: WebRuntimeInfo | null;
-  /** Timings of the last check to complete (each result also carries its own). */
-  readonly lastTimings: StageTimings;
   check(input: FrameInput, options?: CheckOptions): Promise<CheckResult>;
-  checkImage(image: RgbImage, options?: CheckOptions): Promise<CheckResult>;
-  /** Releases both models once; later calls do nothing. */
-  close(): Promise<void>;
 }
 
 /** A checker over a detector and classifier already made (any runtime): what createLivenessChecker builds on. */

@@ -160,12 +160,15 @@ describe('classifier batching, failures and close', () => {
   });
 });
 
+/** The tiny model's card as parsed JSON, with one field of one of its sections replaced. */
+function tinyCardWith(section: 'threshold' | 'crop', field: string, value: unknown) {
+  const { cardFile } = writeTinyModel();
+  const raw = JSON.parse(readFileSync(cardFile, 'utf8')) as Record<typeof section, Record<string, unknown>>;
+  return { ...raw, [section]: { ...raw[section], [field]: value } };
+}
+
 describe('model card threshold.stream', () => {
-  const card = (stream: unknown) => {
-    const { cardFile } = writeTinyModel();
-    const raw = JSON.parse(readFileSync(cardFile, 'utf8')) as { threshold: Record<string, unknown> };
-    return { ...raw, threshold: { ...raw.threshold, stream } };
-  };
+  const card = (stream: unknown) => tinyCardWith('threshold', 'stream', stream);
 
   it('is optional and kept when valid', () => {
     const { cardFile } = writeTinyModel();
@@ -204,11 +207,7 @@ describe('model card threshold.stream', () => {
 });
 
 describe('model card crop.views (test-time views)', () => {
-  const withViews = (views: unknown) => {
-    const { cardFile } = writeTinyModel();
-    const raw = JSON.parse(readFileSync(cardFile, 'utf8')) as { crop: Record<string, unknown> };
-    return { ...raw, crop: { ...raw.crop, views } };
-  };
+  const withViews = (views: unknown) => tinyCardWith('crop', 'views', views);
 
   it('is optional: one view at crop.scale; else one crop scale per factor', () => {
     const { cardFile } = writeTinyModel();

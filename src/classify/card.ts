@@ -100,7 +100,7 @@ export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
   return { version: '0', ...card } as ModelCard;
 }
 
-export const MAX_VIEWS = 8;
+const MAX_VIEWS = 8;
 
 function validateViews(views: unknown, scale: number, cardFile: string): void {
   if (!Array.isArray(views) || views.length < 1 || views.length > MAX_VIEWS)

@@ -39,7 +39,7 @@ function chooseModel(): string {
     // no shipped model yet: the upstream reference, when this machine has it
     if (existsSync(join(repo, '..', 'shared', 'reference')))
       return join(repo, 'bench', 'baselines', 'face-antispoof-onnx.int8.json');
-    console.error('no model: pass --model, ship models/antispoof-v1*.onnx, or provide ../shared/reference');
+    console.error('no model: pass --model, ship models/antispoof-v2*.onnx, or provide ../shared/reference');
     process.exit(1);
   }
 }

@@ -21,8 +21,8 @@ const repo = join(packageModelsDir(), '..');
 const photo = join(repo, 'node_modules/@vladmandic/face-api/demo/sample2.jpg');
 
 const candidates: Array<{ label: string; model: string; upstream: boolean }> = [
-  { label: 'ours int8', model: join(repo, 'models/antispoof-v1.int8.onnx'), upstream: false },
-  { label: 'ours fp32', model: join(repo, 'models/antispoof-v1.onnx'), upstream: false },
+  { label: 'ours int8', model: join(repo, 'models/antispoof-v2.int8.onnx'), upstream: false },
+  { label: 'ours fp32', model: join(repo, 'models/antispoof-v2.onnx'), upstream: false },
   { label: 'upstream int8', model: join(repo, 'bench/baselines/face-antispoof-onnx.int8.json'), upstream: true },
   { label: 'upstream fp32', model: join(repo, 'bench/baselines/face-antispoof-onnx.fp32.json'), upstream: true },
 ];
@@ -41,7 +41,7 @@ for (const candidate of candidates) {
   }
 }
 if (models.length === 0) {
-  console.error('no classifier model found (models/antispoof-v1*.onnx or ../shared/reference); nothing to bench');
+  console.error('no classifier model found (models/antispoof-v2*.onnx or ../shared/reference); nothing to bench');
   process.exit(1);
 }
 

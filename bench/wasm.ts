@@ -11,8 +11,8 @@ ortWeb.env.wasm.numThreads = 1;
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 200;
 const repo = join(packageModelsDir(), '..');
 const candidates = [
-  ['ours int8', 'models/antispoof-v1.int8.onnx'],
-  ['ours fp32', 'models/antispoof-v1.onnx'],
+  ['ours int8', 'models/antispoof-v2.int8.onnx'],
+  ['ours fp32', 'models/antispoof-v2.onnx'],
   ['upstream int8', 'bench/baselines/face-antispoof-onnx.int8.json'],
   ['upstream fp32', 'bench/baselines/face-antispoof-onnx.fp32.json'],
 ] as const;

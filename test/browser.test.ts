@@ -18,7 +18,7 @@ import { writeTinyModel } from './helpers/tiny-model.js';
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
-const SHIPPED_CARD = fileURLToPath(new URL('../models/antispoof-v1.json', import.meta.url));
+const SHIPPED_CARD = fileURLToPath(new URL('../models/antispoof-v2.json', import.meta.url));
 const WIDTH = 640;
 const HEIGHT = 480;
 
@@ -261,7 +261,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       const card = JSON.parse(readFileSync(SHIPPED_CARD, 'utf8')) as { threshold: { stream?: { live: number } } };
       const shippedScores = await nodeLiveProbabilities(await faceFrames(), SHIPPED_CARD.replace(/\.json$/, '.onnx'));
       const { stats, context: state } = await runPage('', 'browser-shipped.png');
-      expect(stats.model?.url).toMatch(/\/models\/antispoof-v1\.json$/);
+      expect(stats.model?.url).toMatch(/\/models\/antispoof-v2\.json$/);
       const face = expectNodeAgreement(stats, shippedScores, state);
       expect(card.threshold.stream).toBeDefined();
       expect(stats.lastDecision).toBe(face.fusedScore! >= card.threshold.stream!.live ? 'live' : 'spoof');

@@ -6,11 +6,13 @@ import { cropsToTensorData } from '../src/classify/tensor.js';
 import { ort } from '../src/runtime/node-session.js';
 import type { RgbImage } from '../src/types.js';
 
-// Written by training/export.py: PyTorch's logits for synthetic inputs defined by a formula (no corpus images).
+// Written by training/export.py: PyTorch's logits for synthetic inputs defined by a formula (no corpus images); or,
+// for a model without a PyTorch checkpoint, another runtime's (the fixture's `reference`).
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'classifier-parity.json');
 const fixture = existsSync(FIXTURE)
   ? (JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
       model: string;
+      reference?: string;
       size: number;
       count: number;
       tolerance: number;
@@ -32,10 +34,11 @@ function parityCrop(n: number, size: number): RgbImage {
   return { data, width: size, height: size };
 }
 
-describe.skipIf(!fixture || !existsSync(modelFile))(
-  `PyTorch vs onnxruntime-node logits (${fixture ? fixture.model : 'no parity fixture: export a model first'})`,
+describe.skipIf(!fixture)(
+  `${fixture?.reference ?? 'PyTorch'} vs onnxruntime-node logits (${fixture ? fixture.model : 'no parity fixture: export a model first'})`,
   () => {
-    it('gives PyTorch logits within 1e-3 on the fixture inputs, fed through the runtime tensor packing', async () => {
+    it('gives the reference logits within 1e-3 on the fixture inputs, fed through the runtime tensor packing', async () => {
+      expect(existsSync(modelFile), `the parity fixture names ${modelFile}, which is missing`).toBe(true);
       const { card } = await resolveModel(modelFile);
       expect(card.input.size).toBe(fixture!.size);
       const crops = Array.from({ length: fixture!.count }, (_, n) => parityCrop(n, fixture!.size));

@@ -5,14 +5,16 @@ import { createLivenessChecker } from '../src/index.js';
 import { samplePhoto } from './helpers/images.js';
 
 const MODELS = join(import.meta.dirname, '..', 'models');
-const INT8 = join(MODELS, 'antispoof-v1.int8.onnx');
-const FP32 = join(MODELS, 'antispoof-v1.onnx');
+const INT8 = join(MODELS, 'antispoof-v2.int8.onnx');
+const FP32 = join(MODELS, 'antispoof-v2.onnx');
 /**
- * Within this distance of the threshold, 8-bit rounding may flip a verdict; farther away it must not. Each model
+ * Within this distance of the threshold, 8-bit rounding may flip a verdict; farther away it must not. Model 2.0's
+ * activation rounding moves P(live) by up to 0.082 on these 16 faces (mean 0.03; the FP32 file is the INT8 file's
+ * weights without activation quantization, training/dequantize.py), against 0.05 for v1.2. Each model
  * decides at its own card's threshold: rounding shifts scores, so the INT8 card's threshold is chosen by the same
  * rule on the INT8 model's own validation scores.
  */
-const MARGIN = 0.05;
+const MARGIN = 0.09;
 /** Other operating points a user may calibrate to: the same no-flip rule must hold there too. */
 const PROBE_THRESHOLDS = [0.5, 0.7, 0.8, 0.9];
 
@@ -41,7 +43,7 @@ describe.skipIf(!existsSync(INT8) || !existsSync(FP32))('shipped INT8 model vs F
       });
     }
     await Promise.all([int8.close(), fp32.close()]);
-    // The 16 faces' scores cluster near 0.93, so only some lie clear of a threshold near there; all must score close.
+    // Only the faces clear of each threshold are compared; all must score close.
     expect(compared).toBeGreaterThanOrEqual(20);
     expect(differences.length).toBeGreaterThanOrEqual(15);
     expect(Math.max(...differences)).toBeLessThan(0.1);

@@ -55,7 +55,7 @@ describe('the packed package, installed into a fresh project', () => {
       expect.arrayContaining(['.', './web', './evaluate', './data', './server']),
     );
     expect(readdirSync(join(installed, 'models'))).toEqual(
-      expect.arrayContaining(['face_detection_short_range.onnx', 'antispoof-v1.int8.onnx', 'antispoof-v1.int8.json']),
+      expect.arrayContaining(['face_detection_short_range.onnx', 'antispoof-v2.int8.onnx', 'antispoof-v2.int8.json']),
     );
     expect(existsSync(join(installed, 'test'))).toBe(false);
     expect(existsSync(join(installed, 'training'))).toBe(false);

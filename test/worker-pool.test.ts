@@ -143,7 +143,7 @@ describe('createWorkerPool', () => {
   });
 });
 
-const SHIPPED = join(import.meta.dirname, '..', 'models', 'antispoof-v1.int8.onnx');
+const SHIPPED = join(import.meta.dirname, '..', 'models', 'antispoof-v2.int8.onnx');
 
 /** A result without its timings, which are the only part allowed to differ between two runs. */
 const verdicts = (result: CheckResult) => ({ width: result.width, height: result.height, faces: result.faces });

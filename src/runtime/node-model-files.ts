@@ -14,7 +14,7 @@ export function packageModelsDir(): string {
 }
 
 /** Shipped classifiers in order of preference: the INT8 model is the default, FP32 the fallback. */
-export const SHIPPED_MODEL_NAMES = ['antispoof-v1.int8.onnx', 'antispoof-v1.onnx'];
+export const SHIPPED_MODEL_NAMES = ['antispoof-v2.int8.onnx', 'antispoof-v2.onnx'];
 
 export function defaultModelFile(): string {
   const dir = packageModelsDir();

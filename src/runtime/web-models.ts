@@ -11,7 +11,7 @@ export const DETECTOR_FILE = 'face_detection_short_range.onnx';
  * Shipped classifier cards in order of preference. Unlike Node (INT8 first: 1.07 vs 1.46 ms), the browser prefers
  * FP32: under onnxruntime-web's wasm backend the QDQ INT8 model measured slower (bench/wasm.ts: 6.4 vs 5.6 ms).
  */
-export const DEFAULT_CARD_FILES = ['antispoof-v1.json', 'antispoof-v1.int8.json'];
+export const DEFAULT_CARD_FILES = ['antispoof-v2.json', 'antispoof-v2.int8.json'];
 
 /** Fetch + the same card validation as the Node loader (readModelCard). */
 export async function fetchModelCard(url: URL): Promise<ModelCard> {

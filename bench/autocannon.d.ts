@@ -8,6 +8,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: Buffer | string;
     timeout?: number;
+    /** Requests per second over all connections (0: as fast as answers come). */
+    overallRate?: number;
   }
   /** Latencies in ms; request rates per second (one sample a second). */
   interface Stats {

@@ -6,14 +6,20 @@
 //   cluster   `serve --workers 2 --pool 0 --concurrency 2`: two processes, inference on each one's event loop
 //   inthread  `serve --pool 0`: one process, inference on its event loop
 // Usage: npm run build && node dist/bench/load.js [--modes pool,cluster,inthread] [--duration 30]
-//   [--connections 8] [--model m] [--cli other-build/bin/antispoof.js]
+//   [--connections 8] [--model m] [--cli other-build/bin/antispoof.js] [--log-level warn]
+//   [--cpu-prof DIR] (V8 CPU profiles of every server thread, summarised; see bench/cpu-profile.ts)
+//   [--soak MINUTES] (then the first mode at 2x the req/s it just measured: bench/load-soak.ts)
+//   [--soak-rate R] [--soak-connections 128] (a fixed offered rate instead, e.g. on a machine whose load varies)
 // A mode may also be raw `serve` arguments, e.g. --modes pool,"--pool 2 --concurrency 4".
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { defaultModelFile, packageModelsDir } from '../src/index.js';
+import { printSummary } from './cpu-profile.js';
+import { soak } from './load-soak.js';
+import { cpuByThread, cpuDelta, cpuSeconds, rssBytes } from './proc-stats.js';
+import { startServer, type Target } from './serve-child.js';
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -23,6 +29,8 @@ function flag(name: string): string | undefined {
 const repo = join(packageModelsDir(), '..');
 const duration = Number(flag('duration') ?? 30);
 const connections = Number(flag('connections') ?? 8);
+const soakMinutes = Number(flag('soak') ?? 0);
+const profileDir = flag('cpu-prof');
 const MODES: Record<string, string[]> = {
   pool: [],
   cluster: ['--workers', '2', '--pool', '0', '--concurrency', '2'],
@@ -44,31 +52,6 @@ function chooseModel(): string {
   }
 }
 
-/** Sum of `read(pid)` over a process and its children (the --workers), from /proc (Linux); NaN elsewhere. */
-function overTree(pid: number, read: (pid: number) => number): number {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
-    return read(pid) + children.reduce((sum, child) => sum + overTree(Number(child), read), 0);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Resident set size in bytes. */
-const rssBytes = (pid: number) =>
-  overTree(pid, (p) => {
-    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : Number.NaN;
-  });
-
-/** CPU seconds, user + system, of every thread (the inference workers included). */
-const cpuSeconds = (pid: number) =>
-  overTree(pid, (p) => {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
-    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  });
-
 const mb = (bytes: number) => (Number.isNaN(bytes) ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
@@ -77,6 +60,7 @@ const photo = join(repo, 'node_modules/@vladmandic/face-api/demo/sample2.jpg');
 const jpeg = await sharp(photo).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 // --cli: another build's bin/antispoof.js (e.g. a git worktree of the previous commit) as the baseline.
 const cli = flag('cli') ?? join(repo, 'bin', 'antispoof.js');
+const logLevel = flag('log-level') ?? 'warn';
 const post = { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg };
 
 interface Measured {
@@ -89,56 +73,60 @@ interface Measured {
   healthMax: number;
 }
 
+function modeArguments(mode: string): string[] {
+  return MODES[mode] ?? mode.split(/\s+/).filter(Boolean);
+}
+
+function start(mode: string, profile?: string): Promise<Target> {
+  const args = ['--model', model, '--log-level', logLevel, ...modeArguments(mode)];
+  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  return startServer(cli, args, nodeArgs);
+}
+
+/** The probe must find faces; then every inference thread (and cluster worker) runs its slow first model runs. */
+async function warm(url: string): Promise<number> {
+  const probe = await fetch(`${url}/v1/check`, post);
+  const report = (await probe.json()) as { faces?: Array<{ verdict: string; score: number }> };
+  if (probe.status !== 200 || !report.faces?.length)
+    throw new Error(`the probe request failed: ${probe.status} ${JSON.stringify(report)}`);
+  await Promise.all(
+    Array.from({ length: 2 * connections }, () => fetch(`${url}/v1/check`, post).then((r) => r.text())),
+  );
+  return report.faces.length;
+}
+
 async function measure(mode: string): Promise<Measured> {
-  const modeArgs = MODES[mode] ?? mode.split(/\s+/).filter(Boolean);
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--model', model, '--log-level', 'warn', ...modeArgs];
-  const server = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    server.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      process.stderr.write(chunk);
-      stderr += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`the server exited (${code}) before listening`)));
-  });
-
+  const profile = profileDir ? join(profileDir, mode.replace(/[^\w-]+/g, '_')) : undefined;
+  const server = await start(mode, profile);
+  let total = 0;
   try {
-    const rssBefore = mb(rssBytes(server.pid!));
-    const probe = await fetch(`${url}/v1/check`, post);
-    const report = (await probe.json()) as { faces?: Array<{ verdict: string; score: number }> };
-    if (probe.status !== 200 || !report.faces?.length)
-      throw new Error(`the probe request failed: ${probe.status} ${JSON.stringify(report)}`);
-    // Warm every inference thread (and every cluster worker): each one's first model run is several times slower.
-    await Promise.all(
-      Array.from({ length: 2 * connections }, () => fetch(`${url}/v1/check`, post).then((r) => r.text())),
-    );
-    console.log(`\n== ${mode}: serve ${modeArgs.join(' ') || '(defaults)'}`);
+    const faces = await warm(server.url);
+    console.log(`\n== ${mode}: serve ${modeArguments(mode).join(' ') || '(defaults)'}`);
     console.log(
-      `POST /v1/check, 640x480 JPEG (${jpeg.length} bytes, ${report.faces.length} faces), ` +
-        `${connections} connections, ${duration} s, loopback`,
+      `POST /v1/check, 640x480 JPEG (${jpeg.length} bytes, ${faces} faces), ` +
+        `${connections} connections, ${duration} s, loopback, --log-level ${logLevel}`,
     );
-
+    const rssBefore = mb(rssBytes(server.pid));
     // RSS every second: a leak grows steadily; caches and arenas rise in the first seconds and then stay flat.
     const rssSeries: number[] = [];
-    const sampler = setInterval(() => rssSeries.push(rssBytes(server.pid!) / 2 ** 20), 1000);
+    const sampler = setInterval(() => rssSeries.push(rssBytes(server.pid) / 2 ** 20), 1000);
     // /healthz every 100 ms under load: what a load balancer sees while every check slot is busy.
     const health: number[] = [];
     const prober = setInterval(() => {
-      const start = performance.now();
-      void fetch(`${url}/healthz`)
+      const begun = performance.now();
+      void fetch(`${server.url}/healthz`)
         .then((r) => r.text())
-        .then(() => health.push(performance.now() - start));
+        .then(() => health.push(performance.now() - begun));
     }, 100);
-    const cpuBefore = cpuSeconds(server.pid!);
+    const cpuBefore = cpuSeconds(server.pid);
+    const threadsBefore = cpuByThread(server.pid);
     const ownBefore = process.cpuUsage();
-    const result = await autocannon({ url: `${url}/v1/check`, ...post, connections, duration });
+    const result = await autocannon({ url: `${server.url}/v1/check`, ...post, connections, duration });
     clearInterval(prober);
     clearInterval(sampler);
-    const total = result['2xx'] + result.non2xx;
-    const serverCpu = cpuSeconds(server.pid!) - cpuBefore;
+    total = result['2xx'] + result.non2xx;
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
+    const byThread = cpuDelta(threadsBefore, cpuByThread(server.pid));
     const own = process.cpuUsage(ownBefore);
     health.sort((a, b) => a - b);
     const measured: Measured = {
@@ -162,27 +150,26 @@ async function measure(mode: string): Promise<Measured> {
         `(${(serverCpu / result.duration).toFixed(2)} cores busy); load generator ` +
         `${((own.user + own.system) / 1e6 / result.duration).toFixed(2)} cores`,
     );
+    const threads = [...byThread].filter(([, seconds]) => seconds > 0).sort((a, b) => b[1] - a[1]);
+    console.log(
+      `CPU by thread: ${threads.map(([name, seconds]) => `${name} ${((1000 * seconds) / total).toFixed(2)}`).join(', ')} ms/req`,
+    );
     console.log(
       `/healthz:      p50 ${measured.healthP50.toFixed(1)} ms, p99 ${percentile(health, 0.99).toFixed(1)} ms, ` +
         `max ${measured.healthMax.toFixed(1)} ms (${health.length} probes)`,
     );
-    console.log(`server RSS:    ${rssBefore} before, ${mb(rssBytes(server.pid!))} after`);
+    console.log(`server RSS:    ${rssBefore} before, ${mb(rssBytes(server.pid))} after`);
     console.log(
       `RSS each 5 s:  ${rssSeries
         .filter((_, i) => i % 5 === 4)
         .map((value) => value.toFixed(0))
         .join(' ')} MB`,
     );
-    const settled = rssSeries.slice(Math.min(10, rssSeries.length >> 1));
-    if (settled.length > 1)
-      console.log(
-        `RSS after 10 s: min ${Math.min(...settled).toFixed(1)} MB, max ${Math.max(...settled).toFixed(1)} MB, ` +
-          `last - first ${(settled.at(-1)! - settled[0]!).toFixed(1)} MB`,
-      );
     return measured;
   } finally {
-    server.kill('SIGTERM');
-    console.log(`server exit:   ${await exited} after SIGTERM`);
+    console.log(`server exit:   ${await server.stop()} after SIGTERM`);
+    // The profile covers warm-up too (its requests are counted here); it is written when each thread exits.
+    if (profile) printSummary(profile, total + 1 + 2 * connections);
   }
 }
 
@@ -202,5 +189,21 @@ const cluster = results.find((r) => r.mode === 'cluster');
 if (pool && cluster)
   console.log(
     `pool / cluster: ${(pool.reqPerS / cluster.reqPerS).toFixed(2)}x req/s, ` +
-      `${(pool.cpuMsPerRequest / cluster.cpuMsPerRequest).toFixed(2)}x CPU per request`,
+      `${(pool.cpuMsPerRequest / cluster.cpuMsPerRequest).toFixed(2)}x CPU per request, ` +
+      `p99 ${(pool.p99 / cluster.p99).toFixed(2)}x`,
   );
+
+if (soakMinutes > 0) {
+  const first = results[0]!;
+  const passed = await soak({
+    start: () => start(first.mode),
+    warm,
+    post,
+    minutes: soakMinutes,
+    rate: Number(flag('soak-rate') ?? Math.ceil(2 * first.reqPerS)),
+    rateNote: flag('soak-rate') ? '--soak-rate' : `2x the ${first.reqPerS.toFixed(1)} req/s just measured`,
+    connections: Number(flag('soak-connections') ?? 128),
+    label: first.mode,
+  });
+  if (!passed) process.exitCode = 1;
+}

@@ -1,17 +1,22 @@
 // Median latency per stage for one 640x480 photo, 1 thread, then the classifier alone for every model found:
 // ours (INT8, FP32) and the upstream reference (../shared/reference) side by side, with ratios ours/upstream.
+// An ensemble card (--model ensemble.json, or --model accurate) is timed member by member (each on its own crops)
+// and in total (every member's crops and runs, and the fusion: what the product pays per face).
 // Usage: npm run build && node dist/bench/pipeline.js [--runs 200] [--model candidate.json ...]
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import {
+  type Classifier,
   createClassifier,
   createFaceDetector,
   cropFace,
   decodeImage,
   packageModelsDir,
-  resolveModel,
+  resolveClassifier,
+  type ResolvedClassifier,
   scoreFaces,
+  singleCard,
   viewScales,
 } from '../src/index.js';
 import { ms, summarize, time } from './stats.js';
@@ -25,17 +30,23 @@ const candidates: Array<{ label: string; model: string; upstream: boolean }> = [
   { label: 'ours fp32', model: join(repo, 'models/antispoof-v2.onnx'), upstream: false },
   { label: 'upstream int8', model: join(repo, 'bench/baselines/face-antispoof-onnx.int8.json'), upstream: true },
   { label: 'upstream fp32', model: join(repo, 'bench/baselines/face-antispoof-onnx.fp32.json'), upstream: true },
+  { label: 'silent-face 2.7', model: join(repo, 'bench/baselines/silent-face-2.7.json'), upstream: true },
+  { label: 'silent-face 4.0', model: join(repo, 'bench/baselines/silent-face-4.0.json'), upstream: true },
 ];
 // --model FILE (repeatable): also time a candidate's classifier (e.g. a card with test-time views) beside them.
 process.argv.forEach((arg, i) => {
   const file = process.argv[i + 1];
-  if (arg === '--model' && file) candidates.push({ label: basename(file), model: resolve(file), upstream: false });
+  if (arg === '--model' && file)
+    candidates.push({ label: basename(file), model: file === 'accurate' ? file : resolve(file), upstream: false });
 });
+/** The .onnx files a classifier runs: its own, or every member's. */
+const modelFiles = (resolved: ResolvedClassifier): string[] =>
+  resolved.members ? resolved.members.flatMap(modelFiles) : [resolved.modelFile];
 const models = [];
 for (const candidate of candidates) {
   try {
-    const resolved = await resolveModel(candidate.model);
-    if (existsSync(resolved.modelFile)) models.push({ ...candidate, ...resolved });
+    const resolved = await resolveClassifier(candidate.model);
+    if (modelFiles(resolved).every((file) => existsSync(file))) models.push({ ...candidate, ...resolved });
   } catch {
     // model not present on this machine (the upstream reference lives in ../shared)
   }
@@ -52,7 +63,8 @@ const primary = await createClassifier({ model: models[0]!.model, threads: 1 });
 const image = await decodeImage(jpeg);
 const [face] = await detector.detect(image);
 if (!face) throw new Error('the bench photo has no detectable face');
-const cropOptions = { cropScale: primary.card.crop.scale, size: primary.card.input.size };
+const primaryCard = singleCard(primary.card, 'the stage table (its first model)');
+const cropOptions = { cropScale: primaryCard.crop.scale, size: primaryCard.input.size, mode: primaryCard.crop.mode };
 const crop = cropFace(image, face.box, cropOptions);
 
 const stages: Array<[string, () => unknown]> = [
@@ -93,20 +105,48 @@ const results: Array<{
   median: number;
   p95: number;
 }> = [];
+/** One network: its runs on one crop per view of its card (the classifier's cost for one face as the product runs it). */
+async function timeSingle(classifier: Classifier): Promise<{ median: number; p95: number }> {
+  const card = singleCard(classifier.card, 'timeSingle');
+  const inputs = viewScales(card).map((cropScale) =>
+    cropFace(image, face!.box, { cropScale, size: card.input.size, mode: card.crop.mode }),
+  );
+  return summarize(await time(() => classifier.classify(inputs), runs));
+}
+const sizeKbOf = (resolved: ResolvedClassifier) =>
+  modelFiles(resolved).reduce((sum, file) => sum + statSync(file).size, 0) / 1024;
 for (const threads of [1, 2]) {
   for (const model of models) {
     const classifier = await createClassifier({ model: model.model, threads });
-    // One crop per view of the card: the classifier's cost for one face as the product runs it.
-    const inputs = viewScales(classifier.card).map((cropScale) =>
-      cropFace(image, face.box, { cropScale, size: classifier.card.input.size }),
-    );
-    const { median, p95 } = summarize(await time(() => classifier.classify(inputs), runs));
-    const sizeKb = statSync(model.modelFile).size / 1024;
-    results.push({ label: model.label, upstream: model.upstream, sizeKb, threads, median, p95 });
+    if (classifier.members) {
+      // An ensemble: each member's runs on its own crops, then the whole (crops + every member + fusion).
+      for (const [m, member] of classifier.members.entries())
+        results.push({
+          label: `  ${model.label}: ${basename(member.modelFile)}`,
+          upstream: false,
+          sizeKb: sizeKbOf(model.members![m]!),
+          threads,
+          ...(member.members
+            ? summarize(await time(() => scoreFaces(member, image, [face.box]), runs))
+            : await timeSingle(member)),
+        });
+      const total = summarize(await time(() => scoreFaces(classifier, image, [face.box]), runs));
+      results.push({ label: `${model.label} total`, upstream: false, sizeKb: sizeKbOf(model), threads, ...total });
+    } else {
+      results.push({
+        label: model.label,
+        upstream: model.upstream,
+        sizeKb: sizeKbOf(model),
+        threads,
+        ...(await timeSingle(classifier)),
+      });
+    }
     await classifier.close();
   }
 }
-console.log('model            size KB  threads   median      p95   ratio vs upstream int8');
+console.log(
+  'model            size KB  threads   median      p95   ratio vs upstream int8 (ensemble total: crops included)',
+);
 for (const row of results) {
   const baseline = results.find((r) => r.label === 'upstream int8' && r.threads === row.threads);
   const ratio = baseline && !row.upstream ? (row.median / baseline.median).toFixed(2) + 'x' : '';

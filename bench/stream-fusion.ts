@@ -145,6 +145,8 @@ const replay: LivenessChecker = {
   threshold: checker.threshold,
   streamThreshold: checker.streamThreshold,
   classifier: checker.classifier,
+  lastTimings: checker.lastTimings,
+  pool: null,
   check: async () => current!,
   checkImage: async () => current!,
   close: async () => {},

@@ -11,20 +11,30 @@ export {
   type StageTimings,
 } from './pipeline.js';
 export { faceDetectorFromSession, type FaceDetector, type FaceDetectorFromSessionOptions } from './detect/index.js';
-export { cropFace, type CropOptions } from './crop/index.js';
+export { CROP_MODES, cropFace, type CropMode, type CropOptions } from './crop/index.js';
 export {
   acceptsBatches,
   classifierFromSession,
+  ensembleFromMembers,
+  isEnsembleCard,
+  memberWeights,
+  PRESET_CARD_FILES,
+  validateCard,
   validateModelCard,
+  singleCard,
   streamThresholdFor,
   cardPathFor,
   scoreFaces,
+  scoreFacesWithMembers,
   viewScales,
   type Classifier,
+  type ClassifierCard,
+  type EnsembleCard,
+  type FaceScores,
   type ModelCard,
   type StreamThreshold,
 } from './classify/index.js';
-export type { InferenceSessionLike, TensorConstructor } from './runtime/inference-session.js';
+export type { InferenceSessionLike, TensorConstructor } from './inference-session.js';
 export {
   DEFAULT_FUSION,
   DEFAULT_QUALITY_LIMITS,

@@ -7,6 +7,7 @@ export {
   type AbortableCheckOptions,
   type LivenessChecker,
   type LivenessCheckerOptions,
+  type WorkerPoolState,
 } from './check.js';
 export { decodeImage, DEFAULT_MAX_PIXELS, type ImageInput, type RawPixels } from './image/decode.js';
 export {
@@ -24,3 +25,4 @@ export {
   type ResolvedModel,
 } from './runtime/node-model-files.js';
 export { loadSession, type SessionOptions } from './runtime/node-session.js';
+export { presetCardFile, resolveClassifier, type ResolvedClassifier } from './runtime/node-cards.js';

@@ -17,12 +17,15 @@ import {
 } from './runtime/web-models.js';
 import { configureRuntime, pageUrl, type WebRuntimeInfo, type WebRuntimeOptions } from './runtime/web-session.js';
 import { AntispoofError } from './errors.js';
+import { PRESET_CARD_FILES } from './classify/ensemble.js';
 
 export interface WebLivenessCheckerOptions extends PipelineOptions {
   /** Folder (URL) holding the detector and the classifier cards and models; default `models/` of the page. */
   models?: string | URL;
   /** The classifier's model card (its "file" is relative to it); default the first shipped card in `models`. */
   card?: string | URL;
+  /** A preset instead of `card`: 'accurate' (an ensemble card, when the package ships it) in `models`. */
+  model?: string;
   /** Default `face_detection_short_range.onnx` in `models`. */
   detectorModel?: string | URL;
   /** Detector confidence below which a face is ignored. */
@@ -68,7 +71,16 @@ function withFrames(core: CheckerCore, runtime: WebRuntimeInfo | null): WebLiven
 export async function createLivenessChecker(options: WebLivenessCheckerOptions = {}): Promise<WebLivenessChecker> {
   const runtime = configureRuntime(options.runtime);
   const models = new URL(options.models ?? 'models/', pageUrl());
-  const cardUrl = options.card ? new URL(options.card, pageUrl()) : await findDefaultCard(models);
+  if (options.model !== undefined && !Object.hasOwn(PRESET_CARD_FILES, options.model))
+    throw new AntispoofError(
+      'INVALID_INPUT',
+      `model must be a preset (${Object.keys(PRESET_CARD_FILES).join(', ')}); name a card with options.card`,
+    );
+  const cardUrl = options.card
+    ? new URL(options.card, pageUrl())
+    : options.model !== undefined
+      ? new URL(PRESET_CARD_FILES[options.model]!, models)
+      : await findDefaultCard(models);
   if (!cardUrl)
     throw new AntispoofError(
       'MODEL_NOT_FOUND',

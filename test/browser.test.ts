@@ -7,8 +7,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cropFace } from '../src/crop/index.js';
-import { createClassifier, createFaceDetector } from '../src/index.js';
+import { createClassifier, createFaceDetector, scoreFaces } from '../src/index.js';
 import type { Box, RgbImage } from '../src/types.js';
 import type { AntispoofStats } from '../web/src/stats.js';
 import { webConfig } from '../web/vite.config.js';
@@ -111,14 +110,12 @@ async function faceFrames(): Promise<RgbImage[]> {
 async function nodeLiveProbabilities(frames: readonly RgbImage[], modelFile: string): Promise<number[]> {
   const detector = await createFaceDetector();
   const classifier = await createClassifier({ model: modelFile });
-  const { crop, input } = classifier.card;
   try {
     const scores: number[] = [];
     for (const frame of frames) {
       const [face] = (await detector.detect(frame)).sort((a, b) => b.box.width - a.box.width);
-      scores.push(
-        ...(await classifier.classify([cropFace(frame, face!.box, { cropScale: crop.scale, size: input.size })])),
-      );
+      // The pipeline's own scoring: the card's crop mode and test-time views (model 2.0 averages two crops).
+      scores.push(...(await scoreFaces(classifier, frame, [face!.box])));
     }
     return scores;
   } finally {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createClassifier,
+  singleCard,
   createFaceDetector,
   createLivenessChecker,
   cropFace,
@@ -25,9 +26,10 @@ describe('training/candidates', () => {
     const detector = await createFaceDetector();
     const image = await decodeImage(samplePhoto(1));
     const [face] = await detector.detect(image);
-    const size = classifier.card.input.size;
+    const card = singleCard(classifier.card, 'a candidate');
+    const size = card.input.size;
     const views = await classifier.classify(
-      viewScales(classifier.card).map((cropScale) => cropFace(image, face!.box, { cropScale, size })),
+      viewScales(card).map((cropScale) => cropFace(image, face!.box, { cropScale, size })),
     );
     const checker = await createLivenessChecker({ model: join(DIR, name) });
     const result = await checker.check(image, { box: face!.box });

@@ -7,7 +7,7 @@ import { scoreFaces, validateModelCard, viewScales } from '../src/classify/index
 import { cropFace } from '../src/crop/index.js';
 import type { RgbImage } from '../src/types.js';
 import { createClassifier, readModelCard } from '../src/index.js';
-import type { InferenceSessionLike } from '../src/runtime/inference-session.js';
+import type { InferenceSessionLike } from '../src/inference-session.js';
 import { AntispoofError } from '../src/errors.js';
 import { patternImage, solidImage } from './helpers/images.js';
 import { TINY_SIZE, tinyLiveProbability, writeTinyModel } from './helpers/tiny-model.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropFace, cropSquare, reflect101, squareAround } from '../src/crop/index.js';
+import { cropFace, cropSquare, reflect101, shiftedWindow, squareAround } from '../src/crop/index.js';
 import { AntispoofError } from '../src/errors.js';
 import { patternImage } from './helpers/images.js';
 
@@ -124,5 +124,58 @@ describe('cropFace refusals', () => {
     refused(() => cropSquare(image, { x: 0, y: 0, side: 2 }, 0), /crop size/);
     refused(() => cropFace({ ...image, data: image.data.subarray(1) }, box, { cropScale: 1.5, size: 4 }), /image data/);
     refused(() => cropFace({ ...image, width: 0 }, box, { cropScale: 1.5, size: 4 }), /image size/);
+  });
+});
+
+describe("crop mode shift (Silent-Face's window: kept inside the image, no padding)", () => {
+  // Silent-Face's CropImage._get_new_box, for a 100x80 image: the expected windows were worked out by hand from
+  // their arithmetic (scale lowered to fit, window slid back inside, corners truncated, both inclusive).
+  it('scales the box about its centre when the window fits', () => {
+    expect(shiftedWindow({ x: 40, y: 30, width: 20, height: 20 }, 2, 100, 80)).toEqual({
+      x: 30,
+      y: 20,
+      width: 41,
+      height: 41,
+    });
+  });
+  it('slides a window that crosses an edge back inside', () => {
+    // centre (10, 10), 40x40 window -> [-10, 30] slid to [0, 40].
+    expect(shiftedWindow({ x: 0, y: 0, width: 20, height: 20 }, 2, 100, 80)).toEqual({
+      x: 0,
+      y: 0,
+      width: 41,
+      height: 41,
+    });
+    // centre (95, 75): [75, 115] x [55, 95] slid to [59, 99] x [39, 79].
+    expect(shiftedWindow({ x: 85, y: 65, width: 20, height: 20 }, 2, 100, 80)).toEqual({
+      x: 59,
+      y: 39,
+      width: 41,
+      height: 41,
+    });
+  });
+  it('lowers the scale until the window fits, per axis separately', () => {
+    // scale min(79/40, 99/30, 2.7) = 1.975: 59.25 x 79 high, slid to rows [0, 79].
+    const region = shiftedWindow({ x: 30, y: 20, width: 30, height: 40 }, 2.7, 100, 80);
+    expect(region).toEqual({ x: 15, y: 0, width: 60, height: 80 });
+    expect(region.x + region.width).toBeLessThanOrEqual(100);
+  });
+  it('crops exactly the window pixels (no reflection) when the window equals the output size', () => {
+    const image = grey(10, 10, (x, y) => x + 10 * y);
+    // box 2x2 at (0, 0), scale 2 -> window [-1, 3] slid to [0, 4]: 5x5 pixels from the corner.
+    const crop = cropFace(image, { x: 0, y: 0, width: 2, height: 2 }, { cropScale: 2, size: 5, mode: 'shift' });
+    expect(rows(crop)).toEqual(Array.from({ length: 5 }, (_, y) => Array.from({ length: 5 }, (_, x) => x + 10 * y)));
+  });
+  it('stretches a non-square window to the square output (no aspect kept)', () => {
+    const image = grey(40, 20, (x) => (x < 20 ? 0 : 200));
+    const crop = cropFace(image, { x: 10, y: 5, width: 20, height: 10 }, { cropScale: 1, size: 4, mode: 'shift' });
+    // Window 21 x 11 pixels: the left half dark, the right half bright, in every row.
+    expect(rows(crop).every((row) => row[0] === 0 && row[3] === 200)).toBe(true);
+  });
+  it('refuses an unknown mode', () => {
+    const image = grey(10, 10, () => 1);
+    expect(() =>
+      cropFace(image, { x: 2, y: 2, width: 4, height: 4 }, { cropScale: 1.5, size: 8, mode: 'mirror' as never }),
+    ).toThrow(/crop mode/);
   });
 });

@@ -1,5 +1,7 @@
-// The shape of the tree (../shared/STYLE.md): shells reach the library only through its public entries, and the
-// browser entry's import graph holds no Node module, so bundlers need no shims.
+// The shape of the tree (../shared/STYLE.md): shells reach the library only through its public entries, the
+// browser entry's import graph holds no Node module, so bundlers need no shims, and data flows one way: the
+// runtime-free core (detect/, classify/, the pipeline, the checker's types) imports no runtime, and runtime/ does
+// not import the checker it serves (check.ts).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,5 +75,55 @@ describe('the public API boundary', () => {
     expect(seen.size).toBeGreaterThan(20);
     expect(seen.has('src/pipeline.ts')).toBe(true);
     expect(nodeOnly).toEqual([]);
+  });
+});
+
+/** Every repository file reached from `entry` through relative imports, types included. */
+function reachable(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of specifiers(file)) if (specifier.startsWith('.')) visit(target(file, specifier));
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('the direction of imports', () => {
+  for (const dir of ['src/detect', 'src/classify'])
+    it(`${dir}/ imports nothing from src/runtime/`, () => {
+      const imports = sourceFiles(dir).flatMap((file) =>
+        specifiers(file)
+          .filter((s) => s.startsWith('.') && target(file, s).startsWith('src/runtime/'))
+          .map((s) => `${file} -> ${s}`),
+      );
+      expect(imports).toEqual([]);
+    });
+
+  it('src/runtime/ never imports src/check.ts, directly or through another module', () => {
+    const circular = sourceFiles('src/runtime').filter((file) => reachable(file).has('src/check.ts'));
+    expect(circular).toEqual([]);
+  });
+
+  it('the runtime-free core (core.ts, liveness-checker.ts) reaches no runtime/ module and no Node-only package', () => {
+    for (const entry of ['src/core.ts', 'src/liveness-checker.ts']) {
+      const files = [...reachable(entry)];
+      expect(
+        files.filter((file) => file.startsWith('src/runtime/')),
+        entry,
+      ).toEqual([]);
+      const nodeOnly = files.flatMap((file) =>
+        specifiers(file)
+          .filter((s) => NODE_ONLY.test(s))
+          .map((s) => `${file} -> ${s}`),
+      );
+      expect(nodeOnly, entry).toEqual([]);
+    }
+  });
+
+  it('one test tells raw pixels from a decoded image (src/image/pixels.ts), not one per caller', () => {
+    const tests = sourceFiles('src').filter((file) => /'channels' in /.test(readFileSync(join(REPO, file), 'utf8')));
+    expect(tests).toEqual(['src/image/pixels.ts']);
   });
 });

@@ -108,6 +108,8 @@ function fakeChecker(score: number, thresholds: { threshold: number; streamThres
   return {
     ...thresholds,
     classifier: undefined as never,
+    lastTimings: result.timings,
+    pool: null,
     check: async () => result,
     checkImage: async () => result,
     close: async () => {},

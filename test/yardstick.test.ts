@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scaleBox } from '../src/crop/geometry.js';
@@ -9,19 +9,24 @@ import {
   compareModels,
   crc32,
   lowestEer,
-  nuaaValidationSet,
   parseYardstickSplit,
   perSourceMeans,
+  presetPasses,
+  sourceDescription,
   sourceMetrics,
   webBucket,
   winsNeeded,
   yardstickSources,
+  yardstickSplit,
   type SourceMetrics,
+  type YardstickPart,
   type YardstickRow,
-  type YardstickSplitFile,
 } from '../src/evaluate/yardstick.js';
+import { AntispoofError } from '../src/errors.js';
+import { skipWithoutShared } from './helpers/shared.js';
 
 const ROOT = join(import.meta.dirname, '..');
+const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
 const SPLIT_FILE = join(ROOT, 'training', 'splits.json');
 const SPLIT = parseYardstickSplit(JSON.parse(readFileSync(SPLIT_FILE, 'utf8')), SPLIT_FILE);
 const MODELS = [
@@ -99,7 +104,7 @@ describe('yardstick metrics per source', () => {
   });
 });
 
-describe('candidate against baseline', () => {
+describe('candidate against the shipped model (SHIP_RULE)', () => {
   it('needs ceil(2/3 x sources) wins', () => {
     expect([0, 1, 2, 3, 12, 13, 14, 15].map(winsNeeded)).toEqual([0, 1, 2, 2, 8, 9, 10, 10]);
   });
@@ -129,6 +134,14 @@ describe('candidate against baseline', () => {
     const rows = [...pair('a', PERFECT, HALF), ...pair('b', PERFECT, HALF), ...pair('c', INVERTED, PERFECT)];
     const c = compareModels(sourceMetrics(rows, ['a', 'b', 'c'], MODELS), 0, 1);
     expect(c).toMatchObject({ wins: 2, losses: 1, pass: false });
+  });
+
+  it('ships an ensemble as the accurate preset only 3 points of mean EER below the shipped model', () => {
+    const base = compareModels(sourceMetrics(pair('a', PERFECT, PERFECT), ['a'], MODELS), 0, 1);
+    const at = (candidateMeanEer: number, baselineMeanEer: number) =>
+      presetPasses({ ...base, candidateMeanEer, baselineMeanEer });
+    expect([at(0.17, 0.2), at(0.171, 0.2), at(0.1, 0.5), at(0.2, 0.2)]).toEqual([true, false, true, false]);
+    expect(presetPasses({ ...base, candidateMeanEer: null })).toBe(false);
   });
 
   it('names the lowest-EER model of a source, every one of them on a tie', () => {
@@ -162,48 +175,104 @@ describe('split assignment (training/splits.py)', () => {
     expect(webBucket('celeba-0046')).toBe(0.0055); // zlib.crc32(b'celeba-0046') = 4045620055
   });
 
-  it('lists the 13 held-out camera sources and NUAA as the yardstick sources', () => {
-    const sources = yardstickSources(SPLIT);
-    expect(sources).toHaveLength(14);
-    expect(sources.at(-1)).toBe('nuaa');
-  });
-
-  it('agrees with splits.assign on hand-made rows', () => {
-    const rows = [
-      ['webcam-apfol', 'u1', 'webcam-apfol/live/a.jpg'],
-      ['webcam-neonipun', 'u2', 'webcam-neonipun/live/b.jpg'],
-      ['cam-foxriver', 'cam-foxriver', 'cam-foxriver/spoof/c.jpg'],
-      ...[4, 1, 7, 2, 6, 3, 5].map((n) => ['nuaa', `nuaa-000${n}`, `n${n}`]),
-      ['celeba', 'celeba-0001', 'celeba/live/1.jpg'], // bucket 0.2528
-      ['celeba', 'celeba-0046', 'celeba/live/46.jpg'], // bucket 0.0055
-      ['celeba', 'celeba-0001', 'utkface/live/img12.jpg'], // celeba goes by subject, not path
-      ['utkface', 'utkface', 'utkface/live/img00.jpg'], // zlib.crc32 3169532506: bucket 0.2506
-      ['utkface', 'utkface', 'utkface/live/img12.jpg'], // zlib.crc32 225950367: bucket 0.0367
-      ['utkface', 'celeba-0046', 'utkface/live/img00.jpg'], // utkface goes by path, not subject
-      ['other', 'celeba-0046', 'utkface/live/img12.jpg'],
-    ].map(([source, subject, path]) => ({ source: source!, subject: subject!, path: path! }));
-    // Expected: the output of training/splits.py assign() on these rows ('val'/'train'), val split by part.
-    const python = 'val train val val train val train val val val train val train train val train train'.split(' ');
-    const parts = assignYardstick(rows, SPLIT);
-    expect(parts.map((part) => (part === 'train' ? 'train' : 'val'))).toEqual(python);
-    expect(parts.filter((part) => part === 'web-bpcer')).toHaveLength(2);
-    expect([...nuaaValidationSet(rows, SPLIT)].sort()).toEqual([
-      'nuaa-0003',
-      'nuaa-0004',
-      'nuaa-0005',
-      'nuaa-0006',
-      'nuaa-0007',
+  it('lists each part: its whole camera sources, then one source per held-out subject group', () => {
+    const selection = yardstickSources(SPLIT, 'selection');
+    const test = yardstickSources(SPLIT, 'test');
+    expect(selection).toEqual([...Object.keys(SPLIT.selectionSources), 'casia']);
+    expect(test).toEqual([...Object.keys(SPLIT.testSources), 'nuaa', 'oulu']);
+    expect(selection.filter((source) => test.includes(source))).toEqual([]);
+    // splits.py SELECTION_YARDSTICK, the per-source metrics training reports during selection.
+    expect(selection).toEqual([
+      'webcam-apfol',
+      'webcam-krzysiek354',
+      'webcam-trickyf0x',
+      'cam-eyashita',
+      'cam-rounakdeepsingh',
+      'cam-codersworld',
+      'cam-sudipto0315',
+      'casia',
     ]);
+    expect(sourceDescription(SPLIT, 'oulu')).toMatch(/OULU/);
+    expect(sourceDescription(SPLIT, 'cam-foxriver')).toBe(SPLIT.testSources['cam-foxriver']);
   });
 
-  it('rejects a split file without the fields the assignment reads', () => {
-    const broken: Partial<YardstickSplitFile> = { ...SPLIT, webValidationFraction: 2 };
-    expect(() => parseYardstickSplit(broken, 'x.json')).toThrow(/webValidationFraction/);
+  // [source, subject, path, what training/splits.py part_of() says]
+  const HAND_MADE: Array<[string, string, string, string]> = [
+    ['webcam-apfol', 'u1', 'webcam-apfol/live/a.jpg', 'val'],
+    ['webcam-lestari15', 'u1', 'x', 'test'],
+    ['webcam-neonipun', 'u2', 'webcam-neonipun/live/b.jpg', 'train'],
+    ['cam-foxriver', 'cam-foxriver', 'cam-foxriver/spoof/c.jpg', 'test'],
+    ['nuaa', 'nuaa-0011', 'n11', 'train'],
+    ['nuaa', 'nuaa-0012', 'n12', 'test'],
+    ['nuaa', 'nuaa-0016', 'n16', 'test'],
+    ['casia', 'casia-val-21', 'c21', 'val'],
+    ['casia', 'casia-val-20', 'c20', 'train'],
+    ['casia', 'casia-train-01', 'ct1', 'train'],
+    ['oulu', 'oulu-51', 'o51', 'test'],
+    ['oulu', 'oulu-50', 'o50', 'train'],
+    ['nuaa', 'casia-val-21', 'x', 'train'], // held out by (source, subject), not by subject alone
+    ['celeba', 'celeba-0001', 'celeba/live/1.jpg', 'train'], // bucket 0.2528
+    ['celeba', 'celeba-0046', 'celeba/live/46.jpg', 'val'], // bucket 0.0055
+    ['celeba', 'celeba-0001', 'utkface/live/img12.jpg', 'train'], // celeba goes by subject, not path
+    ['utkface', 'utkface', 'utkface/live/img00.jpg', 'train'], // zlib.crc32 3169532506: bucket 0.2506
+    ['utkface', 'utkface', 'utkface/live/img12.jpg', 'val'], // zlib.crc32 225950367: bucket 0.0367
+    ['utkface', 'celeba-0046', 'utkface/live/img00.jpg', 'train'], // utkface goes by path, not subject
+    ['other', 'celeba-0046', 'utkface/live/img12.jpg', 'train'],
+  ];
+  /** splits.py's three parts from ours: 'selection' and 'web-bpcer' are both its 'val'. */
+  const asPython = (part: YardstickPart) => (part === 'selection' || part === 'web-bpcer' ? 'val' : part);
+
+  it('agrees with splits.part_of on hand-made rows: selection, test, web-bpcer and train', () => {
+    const rows = HAND_MADE.map(([source, subject, path]) => ({ source, subject, path }));
+    const parts = assignYardstick(rows, SPLIT);
+    expect(parts.map(asPython)).toEqual(HAND_MADE.map((row) => row[3]));
+    expect(parts.filter((part) => part === 'web-bpcer')).toHaveLength(2);
+    expect(parts.filter((part) => part === 'selection')).toHaveLength(2);
+    expect(rows.map((row) => yardstickSplit(row, SPLIT))).toEqual(parts);
+  });
+
+  it.skipIf(!hasPython)('agrees with training/splits.py itself on the hand-made rows (skipped without python3)', () => {
+    const script =
+      'import json, sys; sys.path.insert(0, "training"); import splits; ' +
+      'print(json.dumps(splits.assign([dict(source=s, subject=u, path=p) for s, u, p, _ in json.load(sys.stdin)])))';
+    const run = spawnSync('python3', ['-c', script], { cwd: ROOT, encoding: 'utf8', input: JSON.stringify(HAND_MADE) });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(HAND_MADE.map((row) => row[3]));
+  });
+
+  it('rejects a split file with a bad field, naming it', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...SPLIT, webValidationFraction: 2 }, /"webValidationFraction"/],
+      [{ ...SPLIT, testSources: ['a'] }, /"testSources" must map/],
+      [{ ...SPLIT, selectionSources: undefined }, /"selectionSources" must map/],
+      [{ ...SPLIT, testSources: { ...SPLIT.testSources, 'webcam-apfol': 'x' } }, /"webcam-apfol" is in both/],
+      [{ ...SPLIT, heldOutSubjects: {} }, /"heldOutSubjects" must be a list/],
+      [
+        { ...SPLIT, heldOutSubjects: [{ ...SPLIT.heldOutSubjects[0], part: 'val' }] },
+        /heldOutSubjects\[0\]\.part" must be/,
+      ],
+      [
+        { ...SPLIT, heldOutSubjects: [{ ...SPLIT.heldOutSubjects[0], subjects: [] }] },
+        /heldOutSubjects\[0\]\.subjects"/,
+      ],
+      [
+        { ...SPLIT, heldOutSubjects: [{ ...SPLIT.heldOutSubjects[0], source: 'cam-foxriver' }] },
+        /also a whole held-out/,
+      ],
+      [
+        { ...SPLIT, heldOutSubjects: [SPLIT.heldOutSubjects[0], { ...SPLIT.heldOutSubjects[0], part: 'test' }] },
+        /lists casia subject "casia-val-21" twice/,
+      ],
+      [{ ...SPLIT, nuaaValidationSubjects: 5 }, /"nuaaValidationSubjects" is the old format/],
+    ];
+    for (const [broken, message] of cases) {
+      expect(() => parseYardstickSplit(broken, 'x.json')).toThrow(AntispoofError);
+      expect(() => parseYardstickSplit(broken, 'x.json')).toThrow(message);
+    }
   });
 
   const MANIFEST = join(ROOT, '..', 'shared', 'data', 'manifest.csv');
-  const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!existsSync(MANIFEST) || !hasPython)(
+  it.skipIf(skipWithoutShared(MANIFEST) || !hasPython)(
     'agrees with splits.py row for row on ../shared/data/manifest.csv (skipped without the corpus or python3)',
     async () => {
       const script =
@@ -213,7 +282,9 @@ describe('split assignment (training/splits.py)', () => {
       expect(run.status, run.stderr).toBe(0);
       const python = JSON.parse(run.stdout) as string[];
       const ours = assignYardstick(await readManifest(MANIFEST), SPLIT);
-      expect(ours.map((part) => (part === 'train' ? 'train' : 'val'))).toEqual(python);
+      expect(ours.map(asPython)).toEqual(python);
+      // Every part is populated: the corpus holds every source and subject group the split names.
+      for (const part of ['selection', 'test', 'web-bpcer', 'train'] as const) expect(ours).toContain(part);
     },
   );
 });

@@ -8,7 +8,7 @@ log-magnitude spectrum of the input, pooled to the same S/4 grid (see `fourier_t
 upstream's 10x10 stage keeps the spectrum's outer rings, where screen pixel grids, moire and print halftone put
 their energy; `forward(x, with_fourier=False)` and export drop the head entirely.
 """
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -134,6 +134,99 @@ class MiniFASNetSE(nn.Module):
         return logits
 
 
+class SfConv(nn.Module):
+    """Silent-Face's Conv_block (conv, BN, PReLU) / Linear_block (no PReLU), with their state-dict key names."""
+
+    def __init__(self, cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1, act: bool = True,
+                 padding: Optional[int] = None):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2 if padding is None else padding, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+        self.prelu = nn.PReLU(cout) if act else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.bn(self.conv(x))
+        return self.prelu(x) if self.prelu is not None else x
+
+
+class SfDepthWise(nn.Module):
+    """Silent-Face's Depth_Wise: 1x1 expand -> 3x3 depthwise -> 1x1 linear project, residual inside Residual."""
+
+    def __init__(self, cin: int, mid: int, cout: int, stride: int, residual: bool):
+        super().__init__()
+        self.conv = SfConv(cin, mid, 1)
+        self.conv_dw = SfConv(mid, mid, 3, stride, groups=mid)
+        self.project = SfConv(mid, cout, 1, act=False)
+        self.residual = residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.project(self.conv_dw(self.conv(x)))
+        return x + y if self.residual else y
+
+
+class SfResidual(nn.Module):
+    def __init__(self, channels: int, mids):
+        super().__init__()
+        self.model = nn.Sequential(*[SfDepthWise(channels, m, channels, 1, True) for m in mids])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class MiniFASNetV2(nn.Module):
+    """Silent-Face's MiniFASNetV2 (minivision, Apache-2.0; a pruned MobileFaceNet), layer for layer, so the released
+    `2.7_80x80_MiniFASNetV2.pth` loads strictly (load_silent_face) and reproduces its .onnx logits
+    (test_silent_face.py). Input: BGR 0..255, 80x80. Output: 3 logits, index 1 = live (indices 0 and 2: attacks).
+    The channel widths are those of the released weights (their `keep` list after pruning). The Fourier head is
+    ours, added fresh: it reads conv_23 (64 x S/4 x S/4) as MiniFASNetSE's head reads stage1."""
+
+    LIVE_INDEX = 1
+
+    def __init__(self, input_size: int = 80, fourier_head: bool = False, dropout: float = 0.0, **_):
+        super().__init__()
+        if input_size != 80:
+            raise ValueError('the released MiniFASNetV2 weights are for 80x80 input (conv_6_dw is 5x5)')
+        self.input_size = input_size
+        self.conv1 = SfConv(3, 32, 3, 2)
+        self.conv2_dw = SfConv(32, 32, 3, 1, groups=32)
+        self.conv_23 = SfDepthWise(32, 103, 64, 2, False)
+        self.conv_3 = SfResidual(64, (13, 13, 13, 13))
+        self.conv_34 = SfDepthWise(64, 231, 128, 2, False)
+        self.conv_4 = SfResidual(128, (231, 52, 26, 77, 26, 26))
+        self.conv_45 = SfDepthWise(128, 308, 128, 2, False)
+        self.conv_5 = SfResidual(128, (26, 26))
+        self.conv_6_sep = SfConv(128, 512, 1)
+        self.conv_6_dw = SfConv(512, 512, 5, 1, groups=512, act=False, padding=0)
+        self.linear = nn.Linear(512, 128, bias=False)
+        self.bn = nn.BatchNorm1d(128)
+        self.drop = nn.Dropout(dropout)
+        self.prob = nn.Linear(128, 3, bias=False)
+        self.fourier = FourierHead(64) if fourier_head else None
+
+    def forward(self, x: torch.Tensor, with_fourier: bool = False):
+        f = self.conv_23(self.conv2_dw(self.conv1(x)))
+        y = self.conv_5(self.conv_45(self.conv_4(self.conv_34(self.conv_3(f)))))
+        y = self.conv_6_dw(self.conv_6_sep(y)).flatten(1)
+        logits = self.prob(self.drop(self.bn(self.linear(y))))
+        if with_fourier:
+            if self.fourier is None:
+                raise ValueError('model was built without a Fourier head')
+            return logits, self.fourier(f).squeeze(1)
+        return logits
+
+
+def load_silent_face(model: MiniFASNetV2, path: str) -> MiniFASNetV2:
+    """Loads a released Silent-Face state dict (saved from DataParallel: keys prefixed `module.`) strictly; a Fourier
+    head, ours, keeps its fresh weights."""
+    state = torch.load(path, map_location='cpu')
+    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith('fourier.')]
+    if missing or unexpected:
+        raise ValueError(f'{path} does not match MiniFASNetV2: missing {missing[:5]}, unexpected {unexpected[:5]}')
+    return model
+
+
 def fourier_target(x: torch.Tensor, grid: int) -> torch.Tensor:
     """Per-image standardised log-magnitude spectrum of the grey input, max-pooled to grid x grid.
 
@@ -169,6 +262,12 @@ def minifasnet_se_slim(input_size: int = 80, **kwargs) -> MiniFASNetSE:
     two 128x512 matrices were a quarter of the weights), and stage3 has one block after its downsampling, not two."""
     kwargs = {'depths': (2, 2, 1), 'head_width': 256, **kwargs}
     return MiniFASNetSE(input_size=input_size, **kwargs)
+
+
+@register
+def minifasnet_v2(input_size: int = 80, **kwargs) -> MiniFASNetV2:
+    """Silent-Face's MiniFASNetV2 (fine-tuned from its released weights: finetune.py)."""
+    return MiniFASNetV2(input_size=input_size, **kwargs)
 
 
 def create_model(name: str, input_size: int = 80, **kwargs) -> MiniFASNetSE:

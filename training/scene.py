@@ -103,7 +103,6 @@ def scene_attack(context: np.ndarray, background: np.ndarray, rng: np.random.Gen
     c = context.shape[0]
     face = c / CONTEXT_PER_FACE
     medium = medium or MEDIA[rng.choice(len(MEDIA), p=MEDIA_P)]
-    reach = CONTEXT_PER_FACE / 2  # the context crop's extent from the face centre, in face units
     if medium == 'id-card':
         # The portrait is a small part of the card; the card runs on to one side with printed lines.
         photo = (rng.uniform(0.5, 0.7), rng.uniform(0.5, 0.7), rng.uniform(0.6, 0.8), rng.uniform(0.6, 0.8))

@@ -17,7 +17,7 @@ from splits import assign  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('manifest')
-    parser.add_argument('--part', choices=('train', 'val'), default='val')
+    parser.add_argument('--part', choices=('train', 'val', 'test'), default='val')
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
     with open(args.manifest, newline='') as f:

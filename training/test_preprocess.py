@@ -202,7 +202,7 @@ def test_tight_frame():
     rng = np.random.default_rng(0)
     context = rng.integers(0, 256, (c, c, 3), dtype=np.uint8)
     out = augment.tight_frame(context, size, np.random.default_rng(1))
-    face, before = round(size / 1.5), (size - round(size / 1.5)) // 2
+    before = (size - round(size / 1.5)) // 2
     assert out.shape == (size, size, 3) and out.dtype == np.uint8
     assert np.array_equal(out[before - 1], out[before + 1]), 'row above the face is not reflect-101'
     assert np.array_equal(out[:, before - 3], out[:, before + 3]), 'column left of the face is not reflect-101'

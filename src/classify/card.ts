@@ -1,4 +1,6 @@
+import { CROP_MODES, type CropMode } from '../crop/geometry.js';
 import { AntispoofError } from '../errors.js';
+import { isEnsembleCard, validateEnsembleCard, type EnsembleCard } from './ensemble.js';
 
 /**
  * The model card: everything that describes how a classifier model must be fed and read, stored as JSON
@@ -23,12 +25,17 @@ export interface ModelCard {
   };
   output: {
     name: string;
-    /** Class order of the logits; must contain 'live'. */
+    /**
+     * Class order of the logits: one label per logit, 'live' exactly once (its index is the live index; the others
+     * are attack classes). P(live) is the softmax over all of them, read at the live index.
+     */
     labels: string[];
   };
   crop: {
-    /** Square side = scale x the longer side of the face box. */
+    /** Square side = scale x the longer side of the face box (mode `shift`: the box scaled by it in each axis). */
     scale: number;
+    /** How the window is placed: `reflect` (absent: the default) or `shift` (Silent-Face's); see CropMode. */
+    mode?: CropMode;
     /**
      * Test-time views: the face is also cropped at scale x each factor (about the box's centre) and P(live) is the
      * mean over the views, so a box drawn a little larger or smaller moves the score less. Absent: one view, [1].
@@ -70,9 +77,33 @@ function isTriple(value: unknown): value is [number, number, number] {
   return Array.isArray(value) && value.length === 3 && value.every(isFiniteNumber);
 }
 
-/** Checks a parsed card field by field, naming the first bad field. */
+/** Either card shape a classifier is built from: one network, or an ensemble of member cards. */
+export type ClassifierCard = ModelCard | EnsembleCard;
+
+/** Checks a parsed card of either shape (an ensemble has an "ensemble" field), naming the first bad field. */
+export function validateCard(raw: unknown, cardFile: string): ClassifierCard {
+  if (isEnsembleCard(raw))
+    return validateEnsembleCard(raw as unknown as Record<string, unknown>, cardFile, (threshold) =>
+      validateThreshold(threshold, cardFile),
+    );
+  return validateModelCard(raw, cardFile);
+}
+
+/** The single-network card of a classifier; MODEL_CARD_INVALID naming `what` for an ensemble. */
+export function singleCard(card: ClassifierCard, what: string): ModelCard {
+  if (isEnsembleCard(card))
+    throw new AntispoofError(
+      'MODEL_CARD_INVALID',
+      `${what} needs a single-network card; ${card.name} is an ensemble (its members each have their own)`,
+    );
+  return card;
+}
+
+/** Checks a parsed single-network card field by field, naming the first bad field. */
 export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
   if (typeof raw !== 'object' || raw === null) fail(cardFile, 'is not a JSON object');
+  if (isEnsembleCard(raw))
+    fail(cardFile, 'is an ensemble card ("ensemble"); load it as a classifier (createClassifier, --model)');
   const card = raw as Partial<ModelCard>;
   if (typeof card.name !== 'string') fail(cardFile, '"name" must be a string');
   if (typeof card.file !== 'string') fail(cardFile, '"file" must be a string');
@@ -89,15 +120,30 @@ export function validateModelCard(raw: unknown, cardFile: string): ModelCard {
   if (!isTriple(input.std) || input.std.some((s) => s === 0)) fail(cardFile, '"input.std" must be 3 non-zero numbers');
   const output = card.output;
   if (!output || typeof output.name !== 'string') fail(cardFile, '"output.name" must be a string');
-  if (!Array.isArray(output.labels) || !output.labels.includes('live'))
-    fail(cardFile, '"output.labels" must be an array containing "live"');
+  if (
+    !Array.isArray(output.labels) ||
+    output.labels.length < 2 ||
+    output.labels.some((label) => typeof label !== 'string') ||
+    output.labels.filter((label) => label === 'live').length !== 1
+  )
+    fail(cardFile, '"output.labels" must list one label per logit (at least 2), "live" exactly once');
   if (!card.crop || !isFiniteNumber(card.crop.scale) || card.crop.scale < 1 || card.crop.scale > 4)
     fail(cardFile, '"crop.scale" must be a number in [1, 4]');
+  if (card.crop.mode !== undefined && !CROP_MODES.includes(card.crop.mode))
+    fail(
+      cardFile,
+      `"crop.mode" must be one of ${CROP_MODES.join(', ')} (or be left out: reflect), got ${JSON.stringify(card.crop.mode)}`,
+    );
   if (card.crop.views !== undefined) validateViews(card.crop.views, card.crop.scale, cardFile);
-  if (!card.threshold || !isFiniteNumber(card.threshold.live) || card.threshold.live < 0 || card.threshold.live > 1)
-    fail(cardFile, '"threshold.live" must be a number in [0, 1]');
-  if (card.threshold.stream !== undefined) validateStreamThreshold(card.threshold.stream, cardFile);
+  validateThreshold(card.threshold, cardFile);
   return { version: '0', ...card } as ModelCard;
+}
+
+function validateThreshold(threshold: unknown, cardFile: string): void {
+  const t = threshold as Partial<ModelCard['threshold']> | undefined;
+  if (!t || !isFiniteNumber(t.live) || t.live < 0 || t.live > 1)
+    fail(cardFile, '"threshold.live" must be a number in [0, 1]');
+  if (t.stream !== undefined) validateStreamThreshold(t.stream, cardFile);
 }
 
 const MAX_VIEWS = 8;
@@ -137,7 +183,7 @@ function validateStreamThreshold(stream: unknown, cardFile: string): void {
  * else its single-frame `threshold.live`.
  */
 export function streamThresholdFor(
-  card: ModelCard,
+  card: ClassifierCard,
   options: { threshold?: number; streamThreshold?: number } = {},
 ): number {
   const threshold = options.streamThreshold ?? options.threshold ?? card.threshold.stream?.live ?? card.threshold.live;

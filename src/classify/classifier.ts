@@ -1,12 +1,16 @@
 import { AntispoofError } from '../errors.js';
-import type { InferenceSessionLike, TensorConstructor } from '../runtime/inference-session.js';
+import type { InferenceSessionLike, TensorConstructor } from '../inference-session.js';
 import type { RgbImage } from '../types.js';
-import type { ModelCard } from './card.js';
+import type { ClassifierCard, ModelCard } from './card.js';
 import { cropsToTensorData, liveProbability } from './tensor.js';
 
 export interface Classifier {
-  readonly card: ModelCard;
+  /** A single network's card, or an ensemble's (then `members` holds a classifier per member card). */
+  readonly card: ClassifierCard;
+  /** The .onnx it runs; for an ensemble, its card (an ensemble has no model file of its own). */
   readonly modelFile: string;
+  /** An ensemble's member classifiers, in card order (scoreFaces crops and fuses); absent for one network. */
+  readonly members?: readonly Classifier[];
   /**
    * P(live) per crop, all crops in one run when the model takes batches (else one run each). Crops must be
    * card.input.size square (INVALID_INPUT otherwise); a runtime failure, or a call after close(), is INFERENCE_FAILED.
@@ -37,6 +41,7 @@ export function classifierFromSession(
     );
   }
   const liveIndex = card.output.labels.indexOf('live');
+  checkLiveIndex(session, card, liveIndex, names);
   const { size, layout } = card.input;
   const shape = (n: number) => (layout === 'NCHW' ? [n, 3, size, size] : [n, size, size, 3]);
   const batchable = acceptsBatches(session, card.input.name);
@@ -59,7 +64,8 @@ export function classifierFromSession(
     if (values.length !== batch.length * classes)
       throw new AntispoofError(
         'MODEL_CARD_INVALID',
-        `model ${modelFile} returned ${values.length} values for ${batch.length} crops; card ${cardFile} lists ${classes} labels`,
+        `model ${modelFile} returned ${values.length} values for ${batch.length} crops; card ${cardFile} lists ` +
+          `${classes} labels ("output.labels", live at index ${liveIndex})`,
       );
     return batch.map((_, i) => liveProbability(values.subarray(i * classes, (i + 1) * classes), liveIndex));
   }
@@ -81,6 +87,29 @@ export function classifierFromSession(
       await session.release();
     },
   };
+}
+
+/**
+ * The model's output must have a logit for every label, so that the live index points at one: checked against the
+ * ONNX output's class dimension when the model declares it (a run checks the count again in any case).
+ */
+function checkLiveIndex(
+  session: InferenceSessionLike,
+  card: ModelCard,
+  liveIndex: number,
+  names: { modelFile: string; cardFile: string },
+): void {
+  const metadata = (session as { outputMetadata?: readonly unknown[] }).outputMetadata;
+  const output = metadata?.find((m) => (m as { name?: unknown }).name === card.output.name) as
+    { isTensor?: boolean; shape?: readonly unknown[] } | undefined;
+  const classes = output?.isTensor ? output.shape?.at(-1) : undefined;
+  if (typeof classes === 'number' && classes !== card.output.labels.length)
+    throw new AntispoofError(
+      'MODEL_CARD_INVALID',
+      `model card ${names.cardFile}: "output.labels" lists ${card.output.labels.length} labels (live at index ` +
+        `${liveIndex}), but ${names.modelFile} outputs ${classes} logits per face` +
+        (liveIndex >= classes ? ': the live index is out of range' : ''),
+    );
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   thresholdForBpcer,
   type StreamThresholdSetup,
 } from '../evaluate/index.js';
-import { AntispoofError, createLivenessChecker, DEFAULT_FUSION, validateModelCard } from '../index.js';
+import { AntispoofError, createLivenessChecker, DEFAULT_FUSION, isEnsembleCard, validateCard } from '../index.js';
 import { parsePositiveInteger, parseProbability } from './parse.js';
 import { UsageError } from './parse.js';
 import { createProgress } from './progress.js';
@@ -35,7 +35,7 @@ export function registerCalibrate(program: Command): void {
     .description('fit the live threshold on your own captures and write it into a copy of the model card')
     .argument('<manifest>', 'manifest.csv of your captures (path,label[,attack,subject,source,framing])')
     .option('--root <dir>', 'folder the manifest paths are relative to (default: the manifest folder)')
-    .option('--model <file>', 'model .onnx or card .json (default: the shipped model)')
+    .option('--model <file>', 'model .onnx, card .json (an ensemble card too) or preset (default: the shipped model)')
     .option('--target-apcer <p>', 'highest acceptable attack acceptance rate, e.g. 0.01', parseProbability)
     .option('--target-bpcer <p>', 'highest acceptable live rejection rate, e.g. 0.05', parseProbability)
     .option(
@@ -91,10 +91,21 @@ export function registerCalibrate(program: Command): void {
             });
       const card = classifier.card;
       const outDir = dirname(resolve(flags.out));
-      const modelPath = relative(outDir, classifier.modelFile);
+      // Paths in the copy are relative to where it is written: the model file, or an ensemble's member cards.
+      const fromOut = (file: string) => {
+        const path = relative(outDir, file);
+        return isAbsolute(path) ? file : path;
+      };
       const calibrated = {
         ...card,
-        file: isAbsolute(modelPath) ? classifier.modelFile : modelPath,
+        ...(isEnsembleCard(card)
+          ? {
+              ensemble: {
+                ...card.ensemble,
+                members: card.ensemble.members.map((member) => fromOut(resolve(dirname(classifier.modelFile), member))),
+              },
+            }
+          : { file: fromOut(classifier.modelFile) }),
         threshold: {
           live: point.threshold,
           measured: {
@@ -115,7 +126,7 @@ export function registerCalibrate(program: Command): void {
           ...(stream ? { stream } : {}),
         },
       };
-      validateModelCard(calibrated, flags.out);
+      validateCard(calibrated, flags.out);
       // Atomic: a kill mid-write must not leave a half card where a working one (perhaps the input) was.
       await writeFileAtomic(flags.out, JSON.stringify(calibrated, null, 2) + '\n');
       const m = stream?.measured;

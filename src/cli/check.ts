@@ -27,7 +27,10 @@ export function registerCheck(program: Command): void {
       'P(live) at or above which a face is live (default: from the model card)',
       parseProbability,
     )
-    .option('--model <file>', 'classifier .onnx (card .json next to it) or a model card .json')
+    .option(
+      '--model <file>',
+      'classifier .onnx (card .json next to it), a model card .json (an ensemble card too), or a preset: accurate',
+    )
     .option('--box <x,y,w,h>', 'the face is here: skip detection', parseBoxArgument)
     .option('--whole-image', 'the whole image is the face (tight face crops)')
     .option('--threads <n>', 'onnxruntime threads', parsePositiveInteger)

@@ -15,6 +15,7 @@ import {
   renderReport,
   rowsOfModel,
   scoreManifest,
+  scoresCsv,
   worstErrors,
 } from '../evaluate/index.js';
 import { collect, openClassifiers } from './models.js';
@@ -26,6 +27,7 @@ interface EvalFlags {
   model?: string[];
   json?: string;
   report?: string;
+  scores?: string;
   by: Array<'source' | 'attack'>;
   bootstrap: number;
   concurrency: number;
@@ -79,9 +81,18 @@ export function registerEval(program: Command): void {
     .description('ISO/IEC 30107-3 evaluation of one or more models on a labelled manifest')
     .argument('<manifest>', 'manifest.csv with path,label[,attack,subject,source,framing]')
     .option('--root <dir>', 'folder the manifest paths are relative to (default: the manifest folder)')
-    .option('--model <file>', 'model .onnx or card .json; repeat to compare models side by side', collect)
+    .option(
+      '--model <file>',
+      'model .onnx, card .json (an ensemble card too) or preset; repeat to compare models side by side',
+      collect,
+    )
     .option('--json <file>', 'write the metrics as JSON')
     .option('--report <file>', 'write a self-contained HTML report')
+    .option(
+      '--scores <file.csv>',
+      'write one row per image: path, source, label, attack, subject, P(live) per model (ensemble members too), ' +
+        'the face box, and the error if any',
+    )
     .option('--by <groups>', 'break down by source and/or attack', parseGroups, ['source', 'attack'])
     .option('--bootstrap <n>', 'bootstrap resamples for 95% confidence intervals (by subject); 0 = none', Number, 1000)
     .option('--concurrency <n>', 'images in flight', parsePositiveInteger, 2)
@@ -128,6 +139,7 @@ export function registerEval(program: Command): void {
       for (const failure of evaluations[0]!.evaluation.failedImages.slice(0, 20))
         process.stdout.write(`  failed: ${failure.path}: ${failure.error}\n`);
 
+      if (flags.scores) await writeFile(flags.scores, scoresCsv(scored, classifiers));
       if (flags.json) {
         const models = evaluations.map(({ evaluation }) => evaluation);
         await writeFile(flags.json, JSON.stringify({ manifest, images: entries.length, models }, null, 2) + '\n');

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
-import { createFaceDetector, resolveModel } from '../index.js';
+import { Option, type Command } from 'commander';
+import { CROP_MODES, createFaceDetector, resolveModel, type CropMode } from '../index.js';
 import { prepareDataset, readManifest } from '../data/index.js';
 import { parsePositiveInteger } from './parse.js';
 import { createProgress } from './progress.js';
@@ -10,6 +10,7 @@ interface PrepareFlags {
   out: string;
   size?: number;
   cropScale?: number;
+  cropMode?: CropMode;
   model?: string;
   concurrency: number;
 }
@@ -23,15 +24,23 @@ export function registerPrepare(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (resumable: rerun to continue)')
     .option('--size <n>', 'crop side in pixels (default: the model card input size)', parsePositiveInteger)
     .option('--crop-scale <s>', 'crop side / face box side (default: the model card crop scale)', Number)
-    .option('--model <file>', 'take size and crop scale from this model card')
+    .addOption(
+      new Option(
+        '--crop-mode <mode>',
+        "reflect: square, reflect-101 padded; shift: Silent-Face's window kept inside the image (default: the model card crop mode)",
+      ).choices(CROP_MODES),
+    )
+    .option('--model <file>', 'take size, crop scale and crop mode from this model card')
     .option('--concurrency <n>', 'images in flight', parsePositiveInteger, 2)
     .action(async (manifest: string, flags: PrepareFlags) => {
       let size = flags.size;
       let cropScale = flags.cropScale;
-      if (size === undefined || cropScale === undefined) {
+      let cropMode = flags.cropMode;
+      if (size === undefined || cropScale === undefined || cropMode === undefined) {
         const { card } = await resolveModel(flags.model);
         size ??= card.input.size;
         cropScale ??= card.crop.scale;
+        cropMode ??= card.crop.mode ?? 'reflect';
       }
       const entries = await readManifest(manifest);
       const detector = await createFaceDetector();
@@ -42,6 +51,7 @@ export function registerPrepare(program: Command): void {
           out: resolve(flags.out),
           size,
           cropScale,
+          cropMode,
           detector,
           concurrency: flags.concurrency,
           onProgress: progress.update,

@@ -1,7 +1,14 @@
 import { AntispoofError } from '../errors.js';
 import { checkRgbImage } from '../image/rgb.js';
 import type { Box, RgbImage } from '../types.js';
-import { reflect101, squareAround, type SquareRegion } from './geometry.js';
+import {
+  reflect101,
+  shiftedWindow,
+  squareAround,
+  type CropMode,
+  type CropRegion,
+  type SquareRegion,
+} from './geometry.js';
 import { packTaps, resampleTaps, type PackedTaps } from './resample.js';
 
 export interface CropOptions {
@@ -9,34 +16,48 @@ export interface CropOptions {
   cropScale: number;
   /** Output side in pixels (the model card's input.size). */
   size: number;
+  /** Window placement (the model card's crop.mode); default `reflect`. */
+  mode?: CropMode;
 }
 
 /**
  * THE face crop — used by inference, by `prepare` for training data, and by the browser — so the model is
- * fed at inference exactly what it was trained on. Square of cropScale x the box, reflect-101 outside the image,
- * area-averaged down (bilinear up) to size x size. Throws INVALID_INPUT for a bad box, scale, size or image.
+ * fed at inference exactly what it was trained on. Mode `reflect`: a square of cropScale x the box, reflect-101
+ * outside the image; mode `shift`: Silent-Face's window kept inside the image (see CropMode). Area-averaged down
+ * (bilinear up) to size x size. Throws INVALID_INPUT for a bad box, scale, size or image.
  */
 export function cropFace(image: RgbImage, face: Box, options: CropOptions): RgbImage {
+  const mode = options.mode ?? 'reflect';
+  if (mode === 'shift') {
+    checkRgbImage(image);
+    return cropRegion(image, shiftedWindow(face, options.cropScale, image.width, image.height), options.size);
+  }
+  if (mode !== 'reflect')
+    throw new AntispoofError('INVALID_INPUT', `crop mode must be reflect or shift, got ${String(mode)}`);
   return cropSquare(image, squareAround(face, options.cropScale), options.size);
 }
 
 export function cropSquare(image: RgbImage, region: SquareRegion, size: number): RgbImage {
+  return cropRegion(image, { x: region.x, y: region.y, width: region.side, height: region.side }, size);
+}
+
+/** A rectangle of the image (reflect-101 outside it) resampled to size x size. */
+export function cropRegion(image: RgbImage, region: CropRegion, size: number): RgbImage {
   if (!Number.isInteger(size) || size < 1)
     throw new AntispoofError('INVALID_INPUT', `crop size must be a positive integer, got ${size}`);
   checkRgbImage(image);
   const { width, height, data } = image;
-  const taps = resampleTaps(region.side, size);
-  const columns = packTaps(taps, (j) => reflect101(region.x + j, width) * 3);
-  const rows = packTaps(taps, (j) => j);
+  const columns = packTaps(resampleTaps(region.width, size), (j) => reflect101(region.x + j, width) * 3);
+  const rows = packTaps(resampleTaps(region.height, size), (j) => j);
   const lineLength = size * 3;
 
   // Horizontal pass into one line per region row, only for the rows some output row reads. Lines are float32,
   // and the sums run in the same order as the vertical pass below, so every caller gets identical pixels.
-  const lines = new Float32Array(region.side * lineLength);
-  const needed = new Uint8Array(region.side);
+  const lines = new Float32Array(region.height * lineLength);
+  const needed = new Uint8Array(region.height);
   for (let oy = 0; oy < size; oy++)
     for (let t = oy * rows.stride; t < oy * rows.stride + rows.counts[oy]!; t++) needed[rows.offsets[t]!] = 1;
-  for (let regionRow = 0; regionRow < region.side; regionRow++)
+  for (let regionRow = 0; regionRow < region.height; regionRow++)
     if (needed[regionRow])
       resampleLine(data, reflect101(region.y + regionRow, height) * width * 3, columns, lines, regionRow * lineLength);
 

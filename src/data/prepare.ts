@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { cropFace } from '../crop/index.js';
+import { cropFace, type CropMode } from '../crop/index.js';
 import type { FaceDetector } from '../detect/index.js';
 import { isAntispoofError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
@@ -19,6 +19,8 @@ export interface PrepareOptions {
   out: string;
   size: number;
   cropScale: number;
+  /** The model card's crop.mode (default reflect). */
+  cropMode?: CropMode;
   detector: FaceDetector;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -105,11 +107,15 @@ async function prepareOne(entry: ManifestEntry, options: PrepareOptions): Promis
   await mkdir(dirname(join(options.out, context)), { recursive: true });
   await writePng(
     join(options.out, crop),
-    cropFace(image, face.box, { cropScale: options.cropScale, size: options.size }),
+    cropFace(image, face.box, { cropScale: options.cropScale, size: options.size, mode: options.cropMode }),
   );
   await writePng(
     join(options.out, context),
-    cropFace(image, face.box, { cropScale: options.cropScale * CONTEXT_FACTOR, size: contextSize }),
+    cropFace(image, face.box, {
+      cropScale: options.cropScale * CONTEXT_FACTOR,
+      size: contextSize,
+      mode: options.cropMode,
+    }),
   );
   return {
     ...base,
@@ -183,6 +189,7 @@ export async function prepareDataset(entries: ManifestEntry[], options: PrepareO
         size: options.size,
         contextSize: Math.round(options.size * CONTEXT_FACTOR),
         cropScale: options.cropScale,
+        cropMode: options.cropMode ?? 'reflect',
         contextScale: options.cropScale * CONTEXT_FACTOR,
         images: rows.length,
       },

@@ -1,6 +1,6 @@
 import { AntispoofError } from '../errors.js';
 import { checkRgbImage } from '../image/rgb.js';
-import type { InferenceSessionLike, SessionOutputs, TensorConstructor } from '../runtime/inference-session.js';
+import type { InferenceSessionLike, SessionOutputs, TensorConstructor } from '../inference-session.js';
 import type { DetectedFace, Point, RgbImage } from '../types.js';
 import { SHORT_RANGE_ANCHORS } from './anchors.js';
 import { decodeDetections, SHORT_RANGE_DECODE_OPTIONS, type RawDetection } from './decode.js';

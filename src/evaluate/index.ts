@@ -44,4 +44,5 @@ export {
 } from './stream-threshold.js';
 export { celebaSpoofReport, PROTOCOLS, protocolEntries, type Protocol } from './protocols.js';
 export { faceThumbnail } from './thumbnails.js';
+export { scoreColumns, scoresCsv } from './scores-csv.js';
 export * from './yardstick.js';

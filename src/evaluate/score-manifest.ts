@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { scoreFaces, type Classifier } from '../classify/index.js';
+import { scoreFacesWithMembers, type Classifier } from '../classify/index.js';
 import type { ManifestEntry } from '../data/manifest.js';
 import { forEachLimited } from '../data/pool.js';
 import type { FaceDetector } from '../detect/index.js';
@@ -18,6 +18,11 @@ export interface ScoredImage {
   /** P(live) per classifier, in the order given; empty when the image failed. */
   scores: number[];
   box?: Box;
+  /**
+   * Per classifier, its ensemble members' own P(live) of the face, in card order ([] for a single network); present
+   * when any classifier is an ensemble.
+   */
+  memberScores?: number[][];
   /** With `boxScales`: P(live) per scale (in that order), per classifier, from the face box scaled about its centre. */
   scaledScores?: number[][];
   error?: string;
@@ -60,12 +65,21 @@ export async function scoreManifest(entries: readonly ManifestEntry[], options: 
         const boxes = [box, ...scales.map((factor) => scaleBox(box, factor))];
         const scores: number[] = [];
         const scaledScores: number[][] = scales.map(() => []);
+        const memberScores: number[][] = [];
         for (const classifier of options.classifiers) {
-          const [score, ...scaled] = await scoreFaces(classifier, image, boxes);
+          const scored = await scoreFacesWithMembers(classifier, image, boxes);
+          const [score, ...scaled] = scored.scores;
           scores.push(score!);
           scaled.forEach((value, s) => scaledScores[s]!.push(value));
+          memberScores.push(scored.members.map((member) => member.scores[0]!));
         }
-        results[index] = { ...base, scores, box, ...(scales.length > 0 ? { scaledScores } : {}) };
+        results[index] = {
+          ...base,
+          scores,
+          box,
+          ...(scales.length > 0 ? { scaledScores } : {}),
+          ...(memberScores.some((members) => members.length > 0) ? { memberScores } : {}),
+        };
       }
     } catch (error) {
       results[index] = { ...base, error: isAntispoofError(error) ? error.message : String(error) };

@@ -4,12 +4,15 @@ import type { ScoredSample } from './types.js';
 export {
   assignYardstick,
   crc32,
-  NUAA_SOURCE,
-  nuaaValidationSet,
+  HELD_OUT_PARTS,
   parseYardstickSplit,
+  sourceDescription,
   webBucket,
+  yardstickAssigner,
   yardstickSources,
   yardstickSplit,
+  type HeldOutPart,
+  type HeldOutSubjects,
   type SplitRow,
   type YardstickPart,
   type YardstickSplitFile,
@@ -50,10 +53,14 @@ export interface SourceMetrics {
   models: ModelSourceMetrics[];
 }
 
-/** The fixed selection rule, printed with every verdict. */
-export const YARDSTICK_RULE =
-  "PASS iff the candidate's mean per-source EER < the baseline's AND the candidate wins (strictly lower EER; " +
-  'ties are not wins) on >= ceil(2/3 x number of sources) sources';
+/**
+ * The ship rule (issue "Model v3", fixed before any v3 training), printed with every verdict: judged on the frozen
+ * TEST part only, against the model that ships today. Beating the upstream is the goal, not the gate; the selection
+ * part, where every choice was made, would flatter the candidate.
+ */
+export const SHIP_RULE =
+  "REPLACES THE SHIPPED MODEL iff, on the test part, the candidate's mean per-source EER < the shipped model's AND " +
+  'the candidate has a strictly lower EER (ties are not wins) on >= ceil(2/3 x number of test sources) sources';
 
 /** Per source, per model: counts, EER, AUC and BPCER at each model's threshold (computeMetrics). */
 export function sourceMetrics(
@@ -127,7 +134,30 @@ export function winsNeeded(sources: number): number {
   return Math.floor((2 * sources + 2) / 3);
 }
 
-/** Candidate against baseline (model indices) on the yardstick sources, and the verdict of YARDSTICK_RULE. */
+/**
+ * The opt-in `accurate` preset (issue "Ensemble cards"): an ensemble ships as the preset only when, on the test part,
+ * its mean per-source EER is at least this much (absolute, 0.03 = 3 points) below the shipped model's.
+ */
+export const PRESET_MIN_GAIN = 0.03;
+
+export const PRESET_RULE =
+  "an ensemble ships as the 'accurate' preset iff, on the test part, its mean per-source EER is at least 3 points " +
+  "below the shipped model's (the default stays one small model)";
+
+/** Whether a comparison against the shipped model clears PRESET_RULE (`comparison.baseline` = the shipped model). */
+export function presetPasses(comparison: Comparison): boolean {
+  const { candidateMeanEer, baselineMeanEer } = comparison;
+  return (
+    candidateMeanEer !== null &&
+    baselineMeanEer !== null &&
+    baselineMeanEer - candidateMeanEer >= PRESET_MIN_GAIN - 1e-12
+  );
+}
+
+/**
+ * Candidate against baseline (model indices) on one part's sources: wins, ties, losses and the verdict of SHIP_RULE's
+ * arithmetic. The verdict is the ship decision only on the test part with the shipped model as baseline.
+ */
 export function compareModels(results: readonly SourceMetrics[], candidate: number, baseline: number): Comparison {
   const comparable = comparableSources(results);
   let wins = 0;

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { AntispoofError } from '../errors.js';
 import type { RgbImage } from '../types.js';
+import { isRawPixels, type ImageInput, type RawPixels } from './pixels.js';
 
 /** 40 megapixels: a 12 MP phone photo passes with room; a decompression bomb is refused from its header. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -10,15 +11,7 @@ export interface DecodeOptions {
   maxPixels?: number;
 }
 
-/** Raw pixels handed in by a caller (video frame, canvas): RGB or RGBA, 8-bit, row-major. */
-export interface RawPixels {
-  data: Uint8Array | Uint8ClampedArray;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-}
-
-export type ImageInput = string | Buffer | Uint8Array | RawPixels;
+export type { ImageInput, RawPixels } from './pixels.js';
 
 const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
@@ -149,10 +142,6 @@ function checkDecodeCost(bytes: Uint8Array, format: SniffedFormat, label: string
       'IMAGE_TOO_LARGE',
       `${label}: ${(metadata / 2 ** 20).toFixed(1)} MB of metadata exceeds the ${MAX_METADATA_BYTES / 2 ** 20} MB limit`,
     );
-}
-
-function isRawPixels(input: unknown): input is RawPixels {
-  return typeof input === 'object' && input !== null && 'data' in input && 'width' in input && 'channels' in input;
 }
 
 function rawToRgb(raw: RawPixels, maxPixels: number): RgbImage {

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TransferListItem } from 'node:worker_threads';
-import type { LivenessChecker, LivenessCheckerOptions } from '../check.js';
 import { streamThresholdFor, type Classifier } from '../classify/index.js';
 import { AntispoofError } from '../errors.js';
-import type { CheckOptions, CheckResult } from '../pipeline.js';
-import type { RgbImage } from '../types.js';
-import { resolveModel } from './node-model-files.js';
+import { pixelKind } from '../image/pixels.js';
+import type { AbortableCheckOptions, LivenessChecker, LivenessCheckerOptions } from '../liveness-checker.js';
+import type { CheckOptions, CheckResult, StageTimings } from '../pipeline.js';
+import { resolveClassifier } from './node-cards.js';
 import { createWorkerPool } from './worker-pool.js';
 
 /** What the main thread asks of an inference worker (src/runtime/check-worker.ts). */
@@ -32,34 +32,44 @@ export function checkWorkerScript(): URL {
   );
 }
 
-type Pixels = { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels?: number };
+type Bytes = Uint8Array | Uint8ClampedArray;
 
-function isPixels(input: unknown): input is Pixels {
-  if (typeof input !== 'object' || input === null || !('data' in input)) return false;
-  const { data } = input as { data: unknown };
-  return data instanceof Uint8Array || data instanceof Uint8ClampedArray;
-}
+const isBytes = (data: unknown): data is Bytes => data instanceof Uint8Array || data instanceof Uint8ClampedArray;
 
-/** A fresh copy whose buffer can be transferred: the caller's own buffer (maybe a slice of Node's pool) stays put. */
-function copyBytes(data: Uint8Array | Uint8ClampedArray): Uint8Array<ArrayBuffer> | Uint8ClampedArray<ArrayBuffer> {
+/** A buffer nobody else can be reading: it spans its whole ArrayBuffer (not a slice of Node's 8 KB Buffer pool). */
+const ownsItsMemory = (data: Bytes) =>
+  data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+
+/**
+ * Bytes to send: moved when the caller hands them over (`transfer`) and they own their whole ArrayBuffer — the
+ * service's uploads — else copied into a fresh buffer that is moved, so the caller's own stays put.
+ */
+function sendable(data: Bytes, handOver: boolean, transfer: TransferListItem[]): Bytes {
+  if (handOver && ownsItsMemory(data)) {
+    transfer.push(data.buffer as ArrayBuffer);
+    return data;
+  }
   const copy = data instanceof Uint8ClampedArray ? new Uint8ClampedArray(data.length) : new Uint8Array(data.length);
   copy.set(data);
+  transfer.push(copy.buffer);
   return copy;
 }
 
-/** Bytes, raw pixels or an RgbImage copied for transfer; a path (the worker reads it) or anything else as is. */
-function pack(input: unknown, transfer: TransferListItem[]): unknown {
-  if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) {
-    const copy = copyBytes(input);
-    transfer.push(copy.buffer);
-    return copy;
-  }
-  if (!isPixels(input)) return input;
-  const data = copyBytes(input.data);
-  transfer.push(data.buffer);
-  const { width, height } = input;
-  // `channels` is what tells RawPixels from an RgbImage: kept exactly when the caller gave it.
-  return 'channels' in input ? { data, width, height, channels: input.channels } : { data, width, height };
+/** Bytes, raw pixels or an RgbImage ready to cross; a path (the worker reads it) or anything else as is. */
+function pack(input: unknown, handOver: boolean, transfer: TransferListItem[]): unknown {
+  if (isBytes(input)) return sendable(input, handOver, transfer);
+  const kind = pixelKind(input);
+  if (!kind) return input;
+  const { data, width, height, channels } = input as {
+    data: unknown;
+    width: number;
+    height: number;
+    channels?: unknown;
+  };
+  // Pixels are always copied: a caller's frame buffer is usually reused for the next frame.
+  const packed = isBytes(data) ? sendable(data, false, transfer) : data;
+  // `channels` is what tells RawPixels from an RgbImage (pixelKind): it travels exactly when the caller gave it.
+  return kind === 'raw' ? { data: packed, width, height, channels } : { data: packed, width, height };
 }
 
 /**
@@ -68,45 +78,55 @@ function pack(input: unknown, transfer: TransferListItem[]): unknown {
  * stream threshold, name) is read here too, so nothing that only describes the model needs a round trip.
  */
 export async function createPooledChecker(options: LivenessCheckerOptions, workers: number): Promise<LivenessChecker> {
-  const { modelFile, card } = await resolveModel(options.model);
+  const { modelFile, card } = await resolveClassifier(options.model);
   const streamThreshold = streamThresholdFor(card, options);
-  const { workers: _, ...workerOptions } = options;
+  const { workers: _, queue, abortKillMs, ...workerOptions } = options;
   // The workers validate every option as the in-thread checker does, and fail the startup with its error.
   const pool = await createWorkerPool<CheckRequest, unknown>({
     script: checkWorkerScript(),
     size: workers,
     data: workerOptions,
     name: 'inference worker',
+    maxQueued: queue,
+    abortKillMs,
   });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= pool.close());
+  const lastTimings: StageTimings = { detectMs: 0, classifyMs: 0 };
 
   const classifier: Classifier = {
     card,
     modelFile,
     classify(crops) {
       const transfer: TransferListItem[] = [];
-      const packed = crops.map((crop) => pack(crop, transfer));
+      const packed = crops.map((crop) => pack(crop, false, transfer));
       return pool.run({ kind: 'classify', crops: packed }, { transfer }) as Promise<number[]>;
     },
     // The sessions live in the workers and are shared with the checker: closing one closes both.
     close,
   };
 
+  async function run(kind: 'check' | 'checkImage', input: unknown, runOptions: AbortableCheckOptions = {}) {
+    const { signal, transfer: handOver = false, ...checkOptions } = runOptions;
+    const transfer: TransferListItem[] = [];
+    const packed = pack(input, handOver, transfer);
+    const request: CheckRequest =
+      kind === 'check'
+        ? { kind, input: packed, options: checkOptions }
+        : { kind, image: packed, options: checkOptions };
+    const result = (await pool.run(request, { transfer, signal })) as CheckResult;
+    Object.assign(lastTimings, result.timings);
+    return result;
+  }
+
   return {
     threshold: options.threshold ?? card.threshold.live,
     streamThreshold,
     classifier,
-    check(input, { signal, ...checkOptions } = {}) {
-      const transfer: TransferListItem[] = [];
-      const request: CheckRequest = { kind: 'check', input: pack(input, transfer), options: checkOptions };
-      return pool.run(request, { transfer, signal }) as Promise<CheckResult>;
-    },
-    checkImage(image: RgbImage, { signal, ...checkOptions } = {}) {
-      const transfer: TransferListItem[] = [];
-      const request: CheckRequest = { kind: 'checkImage', image: pack(image, transfer), options: checkOptions };
-      return pool.run(request, { transfer, signal }) as Promise<CheckResult>;
-    },
+    lastTimings,
+    pool,
+    check: (input, checkOptions) => run('check', input, checkOptions),
+    checkImage: (image, checkOptions) => run('checkImage', image, checkOptions),
     close,
   };
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { createLivenessChecker, packageModelsDir } from '../index.js';
 import { apiKeyHook } from './auth.js';
 import { registerDeadlines } from './deadline.js';
-import { createLimiter } from './limiter.js';
+import { createLimiter, poolLimiter } from './limiter.js';
 import { createServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import {
@@ -29,8 +29,8 @@ function packageVersion(): string {
 
 /**
  * The HTTP service: one shared checker (models loaded once, before the first request, in `pool` worker threads so
- * the event loop stays free for deadlines and health checks), at most `concurrency` checks at once, a bounded
- * queue, a deadline per request. No state outlives a request, so any number of instances can sit behind a load
+ * the event loop stays free for deadlines and health checks), a bounded queue in front of it (the pool's own, or
+ * with `pool: 0` a limiter of `concurrency` slots), a deadline per request. No state outlives a request, so any number of instances can sit behind a load
  * balancer. Closing the instance (`app.close()`) stops accepting, lets the requests in flight finish, then closes
  * the checker it created — as does a failure to build the instance.
  */
@@ -42,6 +42,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     threshold: options.threshold,
     threads: options.threads,
     workers: settings.pool,
+    queue: settings.queue,
   });
   try {
     return await buildApp(options, settings, checker, true);
@@ -64,9 +65,19 @@ async function buildApp(
     requestTimeout: settings.timeoutMs * 2,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // One log line per request (below) instead of Fastify's two: at 100 req/s and --log-level info, the second
+    // line's synchronous write to stdout was a fifth of the main thread's CPU under load (bench/load.js --cpu-prof).
+    logController: new LogController({ disableRequestLogging: true }),
   });
-  const limiter = createLimiter({ concurrency: settings.concurrency, queue: settings.queue });
-  const metrics = createServiceMetrics({ inFlight: () => limiter.inFlight, queued: () => limiter.queued });
+  // A pooled checker admits by itself (one check per worker, its bounded queue); otherwise the service's limiter.
+  const limiter = checker.pool
+    ? poolLimiter(checker.pool)
+    : createLimiter({ concurrency: settings.concurrency, queue: settings.queue });
+  const metrics = createServiceMetrics({
+    inFlight: () => limiter.inFlight,
+    queued: () => limiter.queued,
+    pool: checker.pool,
+  });
 
   // Only image bodies and multipart are accepted; anything else (JSON, text, forms) is a 415.
   app.removeAllContentTypeParsers();
@@ -82,6 +93,10 @@ async function buildApp(
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+      'request completed',
+    );
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.raw.once('close', () => {

@@ -1,3 +1,5 @@
+import type { WorkerPoolState } from '../index.js';
+
 /** Thrown by `run` when every slot is busy and the queue is full: the caller answers 503 at once. */
 export class QueueFullError extends Error {
   constructor() {
@@ -86,6 +88,44 @@ export function createLimiter(options: { concurrency: number; queue: number }): 
     },
     idle() {
       if (inFlight === 0 && waiting.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
+
+/**
+ * The limiter of a checker with a worker pool: the pool itself admits (one check per worker, its bounded queue, BUSY
+ * when full, UNAVAILABLE with no worker), so this only reads its state and counts the calls for `idle`. In flight is
+ * the pool's busy count, which includes checks whose request timed out but whose worker has not answered yet.
+ */
+export function poolLimiter(pool: WorkerPoolState): Limiter {
+  let calls = 0;
+  let idleWaiters: Array<() => void> = [];
+  return {
+    get inFlight() {
+      return pool.busy;
+    },
+    get queued() {
+      return pool.queued;
+    },
+    get full() {
+      return pool.full;
+    },
+    async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      signal?.throwIfAborted();
+      calls++;
+      try {
+        return await task();
+      } finally {
+        if (--calls === 0) {
+          const resolvers = idleWaiters;
+          idleWaiters = [];
+          for (const resolve of resolvers) resolve();
+        }
+      }
+    },
+    idle() {
+      if (calls === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

@@ -1,3 +1,5 @@
+import type { WorkerPoolState } from '../index.js';
+
 /**
  * Just enough of the Prometheus text exposition format (version 0.0.4) for this service: labelled counters, one
  * latency histogram and gauges read at scrape time. A client library would be a dependency for ~100 lines.
@@ -79,14 +81,16 @@ export class Histogram {
   }
 }
 
+/** A value read at scrape time: a gauge, or a counter kept by someone else (the worker pool's restarts). */
 export class Gauge {
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly read: () => number,
+    private readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
   render(): string {
-    return `${header(this.name, this.help, 'gauge')}${this.name} ${this.read()}\n`;
+    return `${header(this.name, this.help, this.type)}${this.name} ${this.read()}\n`;
   }
 }
 
@@ -98,7 +102,11 @@ export interface ServiceMetrics {
   render(): string;
 }
 
-export function createServiceMetrics(state: { inFlight: () => number; queued: () => number }): ServiceMetrics {
+export function createServiceMetrics(state: {
+  inFlight: () => number;
+  queued: () => number;
+  pool?: WorkerPoolState | null;
+}): ServiceMetrics {
   const requests = new Counter('antispoof_http_requests_total', 'HTTP requests answered, by route, method and status');
   const aborted = new Counter(
     'antispoof_http_requests_aborted_total',
@@ -111,12 +119,40 @@ export function createServiceMetrics(state: { inFlight: () => number; queued: ()
     { verdict: 'retry' },
   ]);
   const gauges = [
-    new Gauge('antispoof_checks_in_flight', 'Checks running now', state.inFlight),
-    new Gauge('antispoof_queue_depth', 'Checks waiting for a free slot', state.queued),
+    new Gauge('antispoof_checks_in_flight', 'Checks running now (with a pool: workers busy)', state.inFlight),
+    new Gauge('antispoof_queue_depth', 'Checks waiting for a free worker or slot', state.queued),
     new Gauge('process_resident_memory_bytes', 'Resident set size of the server process', () =>
       process.memoryUsage.rss(),
     ),
+    new Gauge(
+      'antispoof_active_resources',
+      'Handles and requests keeping the event loop alive (a leak grows)',
+      () => process.getActiveResourcesInfo().length,
+    ),
   ];
+  const { pool } = state;
+  if (pool)
+    gauges.push(
+      new Gauge('antispoof_pool_workers', 'Inference workers ready', () => pool.ready),
+      new Gauge(
+        'antispoof_pool_busy',
+        'Inference workers computing (aborted checks until they answer)',
+        () => pool.busy,
+      ),
+      new Gauge('antispoof_pool_queued', 'Checks waiting for an inference worker', () => pool.queued),
+      new Gauge(
+        'antispoof_pool_restarts_total',
+        'Inference workers started as replacements',
+        () => pool.restarts,
+        'counter',
+      ),
+      new Gauge(
+        'antispoof_pool_kills_total',
+        'Inference workers terminated (hung after an abort, or at close)',
+        () => pool.kills,
+        'counter',
+      ),
+    );
   return {
     requests,
     aborted,

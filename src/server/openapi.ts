@@ -48,7 +48,7 @@ const schemas = {
         type: 'string',
         description:
           'INVALID_INPUT, UNSUPPORTED_FORMAT, DECODE_FAILED, IMAGE_TOO_LARGE (library); UNAUTHORIZED, ' +
-          'PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, BUSY, TIMEOUT, NOT_FOUND, INTERNAL (service).',
+          'PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, BUSY, UNAVAILABLE, TIMEOUT, NOT_FOUND, INTERNAL (service).',
       },
       requestId: {
         type: 'string',
@@ -59,6 +59,20 @@ const schemas = {
 };
 
 const binary = { type: 'string', contentMediaType: 'application/octet-stream' };
+
+const health = (statuses: string[]) => ({
+  type: 'object',
+  required: ['status', 'model'],
+  properties: {
+    status: { enum: statuses },
+    model: { type: 'string' },
+    workers: {
+      type: 'object',
+      description: 'When not ok: inference workers ready, and alive (ready or starting).',
+      properties: { ready: { type: 'integer' }, size: { type: 'integer' } },
+    },
+  },
+});
 
 const checkOperation = {
   summary: 'Is each face in the image live, a spoof, or does it need a retry?',
@@ -95,7 +109,9 @@ const checkOperation = {
     '415': errorResponse('Unsupported Content-Type.'),
     '500': errorResponse('The model or the service failed; `requestId` finds the detail in the server log.'),
     '503': {
-      description: 'Every check slot and the queue are full, or the server is shutting down.',
+      description:
+        'BUSY: every worker and the queue are full; UNAVAILABLE: no inference worker is ready (crashed or ' +
+        'killed, being replaced); or the server is shutting down.',
       headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
       content: json(ref('ErrorReport')),
     },
@@ -117,17 +133,17 @@ export function openApiDocument(options: { version: string; apiKey: boolean }): 
       '/v1/check': { post: { ...checkOperation, ...secured } },
       '/healthz': {
         get: {
-          summary: 'Liveness and readiness: the model is loaded.',
+          summary: 'Liveness and readiness: the model is loaded and an inference worker is ready.',
           operationId: 'health',
           security: [],
           responses: {
             '200': {
-              description: 'Ready.',
-              content: json({
-                type: 'object',
-                required: ['status', 'model'],
-                properties: { status: { const: 'ok' }, model: { type: 'string' } },
-              }),
+              description: "Ready; 'degraded' when some inference workers are being replaced.",
+              content: json(health(['ok', 'degraded'])),
+            },
+            '503': {
+              description: 'No inference worker is ready (all crashed or killed, replacements loading or failing).',
+              content: json(health(['unavailable', 'closed'])),
             },
           },
         },

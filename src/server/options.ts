@@ -1,10 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyServerOptions } from 'fastify';
-import { AntispoofError, type LivenessChecker, type LivenessCheckerOptions } from '../index.js';
+import { AntispoofError, type LivenessChecker, type LivenessCheckerOptions, type WorkerPoolState } from '../index.js';
 
-/** What the service needs of a checker; tests pass a fake with a controllable `check`. */
+/**
+ * What the service needs of a checker; tests pass a fake with a controllable `check`. A checker with a `pool` (a
+ * pooled LivenessChecker) does its own admission: its bounded queue, not the service's limiter, decides what runs.
+ */
 export type ServiceChecker = Pick<LivenessChecker, 'check' | 'close'> & {
   readonly classifier: { readonly card: { readonly name: string; readonly version?: string } };
+  readonly pool?: WorkerPoolState | null;
 };
 
 export interface ServerOptions extends Pick<LivenessCheckerOptions, 'model' | 'threshold' | 'threads'> {
@@ -18,9 +22,12 @@ export interface ServerOptions extends Pick<LivenessCheckerOptions, 'model' | 't
   pool?: number;
   /** Required as `Authorization: Bearer <key>` or `x-api-key: <key>` on every route but /healthz. */
   apiKey?: string;
-  /** Checks running at once. Default: the pool size (a worker runs one check at a time), or 2 with `pool: 0`. */
+  /**
+   * Checks running at once without a pool (`pool: 0`, or a given checker without one). Default 2. With a pool, one
+   * check per worker runs: the pool is the admission, and this is not read.
+   */
   concurrency?: number;
-  /** Checks waiting for a slot before new ones are refused with 503. Default 32. */
+  /** Checks waiting for a worker (or a slot) before new ones are refused with 503. Default 32. */
   queue?: number;
   /** Largest accepted upload in bytes. Default 10 MB. */
   maxBodyBytes?: number;

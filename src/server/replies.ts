@@ -48,15 +48,22 @@ export function internalErrorMessage(request: FastifyRequest): string {
   return `internal server error; the server log has the details under request id ${request.id}`;
 }
 
-export function sendBusy(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** What a 503 says: the pool's own words stay in the log (an UNAVAILABLE names the error that stopped a worker). */
+export const UNAVAILABLE_MESSAGE = 'no inference worker is ready (they are being restarted); retry later';
+
+export function sendBusy(request: FastifyRequest, reply: FastifyReply, errorCode: 'BUSY' | 'UNAVAILABLE' = 'BUSY') {
   reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  return sendError(request, reply, 503, 'BUSY', new QueueFullError().message);
+  const message = errorCode === 'BUSY' ? new QueueFullError().message : UNAVAILABLE_MESSAGE;
+  return sendError(request, reply, 503, errorCode, message);
 }
 
 /** HTTP status of a library error: the caller's image is at fault (4xx) unless the model or runtime failed. */
 export function statusForError(error: unknown): number {
   if (!isAntispoofError(error)) return 500;
   switch (error.code) {
+    case 'BUSY':
+    case 'UNAVAILABLE':
+      return 503;
     case 'INVALID_INPUT':
     case 'UNSUPPORTED_FORMAT':
     case 'DECODE_FAILED':

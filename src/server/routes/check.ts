@@ -10,6 +10,7 @@ import {
   RETRY_AFTER_SECONDS,
   sendBusy,
   statusForError,
+  UNAVAILABLE_MESSAGE,
   UPLOAD_NAME,
 } from '../replies.js';
 import { checkOptionsFromQuery, readUpload, UploadError, type Upload } from '../upload.js';
@@ -24,6 +25,8 @@ export interface CheckRouteContext {
 /**
  * POST /v1/check: one image in, the object `antispoof check --json` prints for one file out. The handler returns
  * its answer rather than sending it, and returns nothing once the deadline has answered or the client has gone.
+ * It decides nothing about load: the limiter (with a pool: the pool) admits or refuses, and its answers map to
+ * status codes — full: 503 BUSY at once; no worker: 503 UNAVAILABLE; deadline: 504; a server bug: 500.
  */
 export function registerCheckRoute(app: FastifyInstance, context: CheckRouteContext): void {
   const { checker, limiter, deadlines, metrics } = context;
@@ -32,6 +35,7 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
     // Refuse before the body is read: an overloaded server should not also buffer uploads it cannot serve.
     onRequest: async (request, reply) => {
       if (limiter.full) sendBusy(request, reply);
+      else if (checker.pool?.health === 'unavailable') sendBusy(request, reply, 'UNAVAILABLE');
     },
     handler: async (request, reply): Promise<(FileReport & { requestId?: string }) | undefined> => {
       let upload: Upload;
@@ -49,10 +53,11 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
       }
       if (reply.sent) return undefined;
       try {
-        // The same signal drops the check while it waits for a slot and, in a worker, while it runs: the 504 (or
-        // the gone client) frees its slot at once instead of when the model finishes.
+        // The same signal drops the check while it waits and, in a worker, while it runs (the worker stays busy
+        // until it answers or is killed). The upload is handed over: moved to the worker, not copied.
         const signal = deadlines.signal(request);
-        const result = await limiter.run(() => checker.check(upload.bytes, { ...options, signal }), signal);
+        const check = () => checker.check(upload.bytes, { ...options, signal, transfer: true });
+        const result = await limiter.run(check, signal);
         for (const face of result.faces) metrics.verdicts.inc({ verdict: face.verdict });
         if (reply.sent) return undefined;
         return reportFromResult(upload.file, result);
@@ -65,6 +70,13 @@ export function registerCheckRoute(app: FastifyInstance, context: CheckRouteCont
         const status = statusForError(error);
         reply.code(status);
         if (status < 500) return reportFromError(upload.file, error);
+        if (status === 503) {
+          reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+          const { errorCode } = reportFromError(upload.file, error);
+          if (errorCode === 'BUSY') return { file: upload.file, error: (error as Error).message, errorCode };
+          request.log.warn({ err: error }, 'no inference worker ready');
+          return { file: upload.file, error: UNAVAILABLE_MESSAGE, errorCode };
+        }
         // The model's or runtime's own words (paths, library internals) go to the log, not to the client.
         request.log.error({ err: error }, 'check failed');
         const { errorCode } = reportFromError(upload.file, error);

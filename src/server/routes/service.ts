@@ -8,8 +8,15 @@ export function registerServiceRoutes(
   context: { checker: ServiceChecker; metrics: ServiceMetrics; openapi: object },
 ): void {
   const { checker, metrics, openapi } = context;
-  // The checker is loaded before the server listens, so answering at all means the model is ready.
-  app.get('/healthz', async () => ({ status: 'ok', model: checker.classifier.card.name }));
+  // The checker is loaded before the server listens, so answering at all means the model is loaded; with a pool,
+  // a 503 says that no worker is ready to use it (a load balancer then sends the traffic elsewhere).
+  app.get('/healthz', async (_request, reply) => {
+    const model = checker.classifier.card.name;
+    const { pool } = checker;
+    if (!pool || pool.health === 'ok') return { status: 'ok', model };
+    if (pool.health === 'unavailable' || pool.health === 'closed') reply.code(503);
+    return { status: pool.health, model, workers: { ready: pool.ready, size: pool.size } };
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return metrics.render();

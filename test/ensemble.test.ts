@@ -335,6 +335,12 @@ describe('the accurate preset', () => {
   it.skipIf(!shipped)('loads as an ensemble from models/ when the package ships it', async () => {
     const classifier = await createClassifier({ model: 'accurate' });
     expect(classifier.members!.length).toBeGreaterThan(1);
+    // Fused P(live) of a real face is the mean of its members' (each on its own crop).
+    const image = await decodeImage(samplePhoto(2));
+    const [face] = await detector.detect(image);
+    const { scores, members } = await scoreFacesWithMembers(classifier, image, [face!.box]);
+    expect(members.length).toBe(classifier.members!.length);
+    expect(scores[0]).toBeCloseTo(members.reduce((sum, m) => sum + m.scores[0]!, 0) / members.length, 6);
     await classifier.close();
   });
 });

@@ -7,9 +7,27 @@ import { isEnsembleCard, validateEnsembleCard, type EnsembleCard } from './ensem
  * next to the .onnx (same name, .json). Written by training/export.py; read here. Nothing in this file is a
  * default for a real model: a card that lacks a field is rejected.
  */
-export interface ModelCard {
+/** What every card has, a single network's or an ensemble's: its name, its thresholds and where it came from. */
+export interface CardCommon {
   name: string;
   version: string;
+  threshold: {
+    /** Verdict is live when P(live) >= live. */
+    live: number;
+    /** How the threshold was chosen and the error rates it was measured at. */
+    measured?: Record<string, unknown>;
+    /**
+     * Threshold for the fused score of a frame sequence (LivenessSession). Fusion narrows the score distribution,
+     * so the single-frame threshold lands at another operating point on sequences; absent, streams use `live`.
+     */
+    stream?: StreamThreshold;
+  };
+  training?: Record<string, unknown>;
+  license?: string;
+  [extra: string]: unknown;
+}
+
+export interface ModelCard extends CardCommon {
   /** ONNX file name, relative to the card. */
   file: string;
   input: {
@@ -42,20 +60,6 @@ export interface ModelCard {
      */
     views?: number[];
   };
-  threshold: {
-    /** Verdict is live when P(live) >= live. */
-    live: number;
-    /** How the threshold was chosen and the error rates it was measured at. */
-    measured?: Record<string, unknown>;
-    /**
-     * Threshold for the fused score of a frame sequence (LivenessSession). Fusion narrows the score distribution,
-     * so the single-frame threshold lands at another operating point on sequences; absent, streams use `live`.
-     */
-    stream?: StreamThreshold;
-  };
-  training?: Record<string, unknown>;
-  license?: string;
-  [extra: string]: unknown;
 }
 
 export interface StreamThreshold {

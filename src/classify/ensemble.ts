@@ -1,5 +1,5 @@
 import { AntispoofError } from '../errors.js';
-import type { StreamThreshold } from './card.js';
+import type { CardCommon } from './card.js';
 import type { Classifier } from './classifier.js';
 
 /**
@@ -8,23 +8,13 @@ import type { Classifier } from './classifier.js';
  * mean of the members' P(live), or their weighted mean with `weights` (fitted on the selection part). The ensemble has
  * its own thresholds, fitted on its own fused scores: a member's threshold means nothing for the fused score.
  */
-export interface EnsembleCard {
-  name: string;
-  version: string;
+export interface EnsembleCard extends CardCommon {
   ensemble: {
     /** Member models: card .json or .onnx paths (URLs in the browser), relative to this card. */
     members: string[];
     /** One non-negative weight per member (normalised to sum 1); absent: the plain mean. */
     weights?: number[];
   };
-  threshold: {
-    live: number;
-    measured?: Record<string, unknown>;
-    stream?: StreamThreshold;
-  };
-  training?: Record<string, unknown>;
-  license?: string;
-  [extra: string]: unknown;
 }
 
 /**

@@ -47,15 +47,11 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
     for node in keep:
         for k, name in enumerate(node.input):
             node.input[k] = rename.get(name, name)
+    if any(o.name in rename for o in graph.output):
+        raise ValueError('a graph output is quantized; not handled')
     used = {name for node in keep for name in node.input}
-    outputs = [o.name for o in graph.output]
-    for o in graph.output:
-        if o.name in rename:
-            raise ValueError('a graph output is quantized; not handled')
-    old = [i for i in graph.initializer if i.name in used]
-    new_graph = helper.make_graph(keep, graph.name, list(graph.input), list(graph.output),
-                                  initializer=old + [i for i in float_inits if i.name in used])
-    del outputs
+    kept = [i for i in graph.initializer if i.name in used] + [i for i in float_inits if i.name in used]
+    new_graph = helper.make_graph(keep, graph.name, list(graph.input), list(graph.output), initializer=kept)
     out = helper.make_model(new_graph, opset_imports=[op for op in model.opset_import if op.domain in ('', 'ai.onnx')],
                             producer_name='antispoof dequantize.py')
     out.ir_version = model.ir_version

@@ -33,6 +33,7 @@ import preprocess  # noqa: E402
 import splits  # noqa: E402
 from model import MiniFASNetV2, create_model, fourier_target, load_silent_face  # noqa: E402
 from train import pad_metrics, save_atomic  # noqa: E402
+from train import predict_live as train_predict_live  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SILENT_FACE = os.path.join(REPO, '..', 'shared', 'reference', 'silent-face', '2.7_80x80_MiniFASNetV2.pth')
@@ -129,15 +130,9 @@ def live_log_probs(logits: torch.Tensor):
     return logp[:, 1], torch.logsumexp(logp[:, [0, 2]], 1)
 
 
-def predict_live(model, crops: np.ndarray, contract=CONTRACT_80, batch: int = 256) -> np.ndarray:
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(crops), batch):
-            x = torch.from_numpy(preprocess.to_input(np.asarray(crops[i:i + batch]), contract))
-            x = x.contiguous(memory_format=torch.channels_last)
-            out.append(torch.softmax(model(x), 1)[:, MiniFASNetV2.LIVE_INDEX].numpy())
-    return np.concatenate(out) if out else np.zeros(0)
+def predict_live(model, crops: np.ndarray) -> np.ndarray:
+    """P(live) of uint8 crops, fed as Silent-Face's weights expect (train.predict_live with this contract)."""
+    return train_predict_live(model, crops, contract=CONTRACT_80, live_index=MiniFASNetV2.LIVE_INDEX)
 
 
 def selection_summary(scores, rows):

@@ -114,15 +114,16 @@ def save_atomic(obj, path: str):
 
 
 @torch.no_grad()
-def predict_live(model, crops: np.ndarray, batch: int = 256, contract=None) -> np.ndarray:
-    """P(live) for (n,S,S,3) uint8 crops: the inference input (preprocess.to_input; default contract pixel / 255)."""
+def predict_live(model, crops: np.ndarray, batch: int = 256, contract=None, live_index: int = 0) -> np.ndarray:
+    """P(live) for (n,S,S,3) uint8 crops: the inference input (preprocess.to_input; default contract pixel / 255),
+    softmax read at `live_index` (0 for our [live, spoof] models, 1 for Silent-Face's three classes)."""
     contract = contract or preprocess.DEFAULT_FOR(crops.shape[1])
     model.eval()
     out = []
     for i in range(0, len(crops), batch):
         x = torch.from_numpy(preprocess.to_input(np.asarray(crops[i:i + batch]), contract))
         x = x.contiguous(memory_format=torch.channels_last)
-        out.append(torch.softmax(model(x), 1)[:, 0].numpy())
+        out.append(torch.softmax(model(x), 1)[:, live_index].numpy())
     return np.concatenate(out) if out else np.zeros(0)
 
 

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { validateCard, type ClassifierCard } from '../classify/card.js';
-import { checkNoCycle, isEnsembleCard, PRESET_CARD_FILES } from '../classify/ensemble.js';
+import { checkNoCycle, isEnsembleCard, PRESET_CARD_FILES, type EnsembleCard } from '../classify/ensemble.js';
 import { AntispoofError } from '../errors.js';
-import { packageModelsDir, resolveModel } from './node-model-files.js';
+import { packageModelsDir, readCardJson, resolveModel } from './node-model-files.js';
 
 /** A resolved classifier: one network (its .onnx and card), or an ensemble card with its members resolved. */
 export interface ResolvedClassifier {
@@ -29,22 +28,6 @@ export function presetCardFile(name: string): string | undefined {
   return file;
 }
 
-async function readCardJson(cardFile: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(cardFile, 'utf8');
-  } catch (cause) {
-    throw new AntispoofError('MODEL_NOT_FOUND', `cannot read model card ${cardFile}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
-  }
-}
-
 /**
  * resolveModel, knowing presets and ensemble cards: an ensemble's members are named relative to its card and resolved
  * in turn (an ensemble may hold ensembles), failing with the field named on a missing member or a cycle. Every member
@@ -54,10 +37,10 @@ export async function resolveClassifier(model?: string, chain: readonly string[]
   const given = (model === undefined ? undefined : presetCardFile(model)) ?? model;
   if (given === undefined || !given.toLowerCase().endsWith('.json')) return resolveModel(given);
   const cardFile = resolve(given);
-  const raw = await readCardJson(cardFile);
+  const raw = await readCardJson(cardFile, 'MODEL_NOT_FOUND');
   if (!isEnsembleCard(raw)) return resolveModel(given);
-  const card = validateCard(raw, given);
-  if (!isEnsembleCard(card)) return resolveModel(given);
+  // validateCard checks an ensemble-shaped card as an ensemble.
+  const card = validateCard(raw, given) as EnsembleCard;
   const inner = [...chain, cardFile];
   const members: ResolvedClassifier[] = [];
   for (const [i, member] of card.ensemble.members.entries()) {

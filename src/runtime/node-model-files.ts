@@ -33,21 +33,28 @@ export function defaultModelFile(): string {
 export const DEFAULT_DETECTOR_MODEL: string = resolve(packageModelsDir(), 'face_detection_short_range.onnx');
 
 export async function readModelCard(cardFile: string): Promise<ModelCard> {
+  return validateModelCard(await readCardJson(cardFile), cardFile);
+}
+
+/**
+ * A card file's parsed JSON, not yet validated. An unreadable file is `unreadable` (MODEL_CARD_INVALID beside a model
+ * that names it; MODEL_NOT_FOUND where the card itself was asked for), bad JSON always MODEL_CARD_INVALID.
+ */
+export async function readCardJson(
+  cardFile: string,
+  unreadable: 'MODEL_CARD_INVALID' | 'MODEL_NOT_FOUND' = 'MODEL_CARD_INVALID',
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(cardFile, 'utf8');
   } catch (cause) {
-    throw new AntispoofError('MODEL_CARD_INVALID', `cannot read model card ${cardFile}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new AntispoofError(unreadable, `cannot read model card ${cardFile}: ${(cause as Error).message}`, { cause });
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new AntispoofError('MODEL_CARD_INVALID', `model card ${cardFile} is not valid JSON`, { cause });
   }
-  return validateModelCard(raw, cardFile);
 }
 
 export interface ResolvedModel {

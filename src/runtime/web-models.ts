@@ -65,7 +65,7 @@ export async function loadDetector(url: URL, options: { minScore?: number } = {}
  */
 export async function loadClassifier(cardUrl: URL, chain: readonly string[] = []): Promise<Classifier> {
   const raw = await fetchCardJson(cardUrl);
-  const card = isEnsembleCard(raw) ? validateCard(raw, cardUrl.href) : validateModelCard(raw, cardUrl.href);
+  const card = validateCard(raw, cardUrl.href);
   if (isEnsembleCard(card)) {
     const inner = [...chain, cardUrl.href];
     const loaded: Classifier[] = [];
